@@ -1,0 +1,1 @@
+"""bank_crm: the customer-centric warehouse's shared configuration and command line."""
