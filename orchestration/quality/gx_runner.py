@@ -1,0 +1,356 @@
+"""Run one expectation suite on one business date's batch with Great Expectations 1.x.
+
+``run_suite(name, biz_date)`` loads the suite JSON from ``expectations/``, fetches the batch
+through the loader the suite names (read-only, that date only), validates it with a GX context
+whose stores live under ``$CRM_DATA_DIR/quality/gx`` (never in git), writes the result JSON to
+``$CRM_DATA_DIR/quality/results/<biz_date>/<suite>.json``, updates the local Data Docs site at
+``$CRM_DATA_DIR/quality/data_docs/`` and returns a :class:`SuiteOutcome`.
+
+It never passes by default: a missing or unparsable suite, a batch that cannot be loaded, a GX
+import or runtime error, or an expectation GX could not evaluate gives an outcome with
+``error`` set and severity ERROR, and that outcome is written to the result file too, so every
+run leaves a trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import math
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crmwh import config
+from orchestration.quality.loaders import LoadedBatch, LoaderError, load_batch
+from orchestration.quality.suites import GX_SEVERITY, SuiteError, SuiteFile, load_suite, severity_of
+
+DOCS_SITE = "local_site"
+EXAMPLES = 5  # unexpected values kept per failed expectation in the outcome
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+
+
+def quality_dir() -> Path:
+    return config.data_dir() / "quality"
+
+
+def results_dir(biz_date: dt.date) -> Path:
+    return quality_dir() / "results" / biz_date.isoformat()
+
+
+def result_path(suite: str, biz_date: dt.date) -> Path:
+    return results_dir(biz_date) / f"{suite}.json"
+
+
+def docs_dir() -> Path:
+    return quality_dir() / "data_docs"
+
+
+def docs_index() -> Path:
+    return docs_dir() / "index.html"
+
+
+@dataclass
+class FailedExpectation:
+    """One expectation that did not hold, in terms an on-call engineer can act on."""
+
+    expectation_type: str
+    severity: str
+    column: str | None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    observed_value: Any = None
+    examples: list[Any] = field(default_factory=list)
+    exception: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        where = f"{self.column}: " if self.column else ""
+        if self.exception:
+            return f"{where}{self.expectation_type} could not run: {self.exception}"
+        if self.unexpected_count is not None:
+            pct = f" ({self.unexpected_percent:.3f}%)" if self.unexpected_percent else ""
+            ex = f", e.g. {self.examples}" if self.examples else ""
+            return f"{where}{self.expectation_type}: {self.unexpected_count} unexpected{pct}{ex}"
+        return f"{where}{self.expectation_type}: observed {self.observed_value!r}, {self.kwargs}"
+
+
+@dataclass
+class SuiteOutcome:
+    """The verdict of one suite on one business date."""
+
+    suite: str
+    biz_date: dt.date
+    success: bool
+    evaluated: int = 0
+    failed: int = 0
+    errors: list[FailedExpectation] = field(default_factory=list)
+    warnings: list[FailedExpectation] = field(default_factory=list)
+    error: str | None = None  # the suite could not run at all
+    rows: int | None = None
+    source: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    result_path: Path | None = None
+    docs_path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def severity(self) -> str | None:
+        """ERROR blocks downstream; WARN is reported only; None means everything held."""
+        if self.error or self.errors:
+            return "ERROR"
+        if self.warnings:
+            return "WARN"
+        return None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "ERROR"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["biz_date"] = self.biz_date.isoformat()
+        d["severity"] = self.severity
+        d["result_path"] = str(self.result_path) if self.result_path else None
+        d["docs_path"] = str(self.docs_path) if self.docs_path else None
+        return d
+
+
+def run_suite(
+    name: str,
+    biz_date: dt.date,
+    *,
+    suites_dir: Path | None = None,
+    build_docs: bool = True,
+) -> SuiteOutcome:
+    """Validate suite ``name`` on ``biz_date``'s batch. Always returns; never passes by default."""
+    started = time.perf_counter()
+    outcome = SuiteOutcome(suite=name, biz_date=biz_date, success=False)
+    gx_result: dict[str, Any] | None = None
+    try:
+        suite = load_suite(name, suites_dir)
+        batch = load_batch(suite.body["meta"], biz_date)
+        outcome.rows = len(batch.frame)
+        outcome.source = batch.source
+        outcome.parameters = batch.parameters
+        gx_result, page = _validate(suite, batch, biz_date, build_docs)
+        _summarise(suite, gx_result, outcome)
+        outcome.docs_path = page
+    except (SuiteError, LoaderError) as exc:
+        outcome.error = str(exc)
+    except Exception as exc:  # GX import or runtime failure: the gate fails, loudly
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        outcome.parameters["traceback"] = traceback.format_exc(limit=8)
+    outcome.seconds = round(time.perf_counter() - started, 3)
+    if outcome.error:
+        outcome.success = False
+    outcome.result_path = _write_result(outcome, gx_result)
+    if outcome.docs_path is None and docs_index().is_file():
+        outcome.docs_path = docs_index()
+    return outcome
+
+
+# --------------------------------------------------------------------------- GX
+
+
+def _gx_context(gx: Any) -> Any:
+    """An ephemeral context whose stores and Data Docs site are directories under quality/.
+
+    Ephemeral (no great_expectations.yml written) so concurrent check processes never race on
+    a shared config file; the stores write one file per key, and the docs build is locked.
+    """
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        FilesystemStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    cfg = DataContextConfig(
+        store_backend_defaults=FilesystemStoreBackendDefaults(
+            root_directory=str(quality_dir() / "gx")
+        ),
+        data_docs_sites={
+            DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(project_config=cfg, mode="ephemeral")
+
+
+def gx_suite_dict(suite: SuiteFile) -> dict[str, Any]:
+    """The suite as GX takes it, with GX's own severity set from ``meta.severity``."""
+    expectations = []
+    for exp in suite.expectations:
+        exp = dict(exp)
+        exp["severity"] = GX_SEVERITY[severity_of(exp)]
+        expectations.append(exp)
+    body = {
+        "name": suite.name,
+        "expectations": expectations,
+        "meta": suite.body.get("meta", {}),
+    }
+    if "notes" in suite.body:
+        body["notes"] = suite.body["notes"]
+    return body
+
+
+def _validate(
+    suite: SuiteFile, batch: LoadedBatch, biz_date: dt.date, build_docs: bool
+) -> tuple[dict[str, Any], Path | None]:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    ctx = _gx_context(gx)
+    gx_suite = ctx.suites.add_or_update(ExpectationSuite(**gx_suite_dict(suite)))
+    if len(gx_suite.expectations) != len(suite.expectations):
+        raise SuiteError(
+            f"suite {suite.name!r}: GX accepted {len(gx_suite.expectations)} of "
+            f"{len(suite.expectations)} expectations"
+        )
+    datasource = ctx.data_sources.add_or_update_pandas("crmwh")
+    asset = datasource.add_dataframe_asset(suite.name)
+    batch_def = asset.add_batch_definition_whole_dataframe("business_date")
+    validation = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
+    )
+    run_id = RunIdentifier(run_name=biz_date.isoformat(), run_time=dt.datetime.now(dt.UTC))
+    result = validation.run(
+        batch_parameters={"dataframe": batch.frame},
+        expectation_parameters=batch.parameters,
+        result_format=RESULT_FORMAT,
+        run_id=run_id,
+    )
+    page = None
+    if build_docs:
+        result_id = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+            run_id=run_id,
+            batch_identifier=f"{datasource.name}-{asset.name}",
+        )
+        with _docs_lock():
+            ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[result_id])
+        page = docs_dir().joinpath("validations", *result_id.to_tuple()).with_suffix(".html")
+        page = page if page.is_file() else docs_index()
+    return result.to_json_dict(), page
+
+
+@contextlib.contextmanager
+def _docs_lock() -> Iterator[None]:
+    """One Data Docs writer at a time (the index page is shared by every suite)."""
+    quality_dir().mkdir(parents=True, exist_ok=True)
+    with open(quality_dir() / ".data_docs.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _summarise(suite: SuiteFile, gx_result: dict[str, Any], outcome: SuiteOutcome) -> None:
+    results = gx_result.get("results") or []
+    if len(results) != len(suite.expectations):
+        raise SuiteError(
+            f"suite {suite.name!r}: GX returned {len(results)} results for "
+            f"{len(suite.expectations)} expectations"
+        )
+    outcome.evaluated = len(results)
+    for res in results:
+        if res.get("success"):
+            continue
+        failed = _failed_expectation(res)
+        if failed.severity == "ERROR":
+            outcome.errors.append(failed)
+        else:
+            outcome.warnings.append(failed)
+    outcome.failed = len(outcome.errors) + len(outcome.warnings)
+    outcome.success = outcome.failed == 0
+
+
+def _failed_expectation(res: dict[str, Any]) -> FailedExpectation:
+    cfg = res.get("expectation_config") or {}
+    kwargs = {k: v for k, v in (cfg.get("kwargs") or {}).items() if k != "batch_id"}
+    body = res.get("result") or {}
+    exception = _exception_message(res.get("exception_info"))
+    # An expectation GX could not evaluate is an ERROR whatever its declared severity.
+    severity = "ERROR" if exception else severity_of(cfg)
+    examples = [_plain(v) for v in (body.get("partial_unexpected_list") or [])[:EXAMPLES]]
+    pct = body.get("unexpected_percent")
+    return FailedExpectation(
+        expectation_type=cfg.get("type", "?"),
+        severity=severity,
+        column=kwargs.get("column") or _columns(kwargs),
+        unexpected_count=body.get("unexpected_count"),
+        unexpected_percent=None if pct is None or math.isnan(pct) else round(float(pct), 6),
+        observed_value=_plain(body.get("observed_value")),
+        examples=examples,
+        exception=exception,
+        kwargs={k: _plain(v) for k, v in kwargs.items()},
+    )
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports an evaluation error either flat or keyed by the metric that failed."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    messages = [
+        str(v.get("exception_message"))
+        for v in info.values()
+        if isinstance(v, dict) and v.get("raised_exception")
+    ]
+    return "; ".join(messages) or None
+
+
+def _columns(kwargs: dict[str, Any]) -> str | None:
+    cols = kwargs.get("column_list")
+    if isinstance(cols, list) and len(cols) <= 4:
+        return ",".join(map(str, cols))
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly copy of a value from a GX result (dates, numpy scalars, NaN)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value][:50]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _write_result(outcome: SuiteOutcome, gx_result: dict[str, Any] | None) -> Path:
+    """The GX validation result (or the failure that kept GX from running), written atomically."""
+    path = result_path(outcome.suite, outcome.biz_date)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"outcome": outcome.to_json_dict() | {"result_path": str(path)}}
+    if gx_result is not None:
+        body["validation_result"] = gx_result
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(body, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,168 @@
+"""The suites as blocking Dagster asset checks on a daily-partitioned raw asset.
+
+A failed ERROR check leaves the downstream asset unmaterialised in the same run; a WARN failure
+is reported and the downstream asset still builds; the check validates exactly the partition of
+the run (context.partition_key).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from dagster import (
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    asset,
+    materialize,
+)
+
+import tests.quality.qfixtures as qf
+from crmwh import config
+from orchestration.quality.checks import build_raw_asset_checks, build_suite_check
+
+PARTITIONS = DailyPartitionsDefinition(start_date="2026-11-01", end_offset=1)
+RAW_KEY = AssetKey(["raw", "core", "core_customer"])
+DOWNSTREAM_KEY = AssetKey(["staging", "stg_core__customers"])
+
+
+def pipeline(corrupt: Callable[[dict], None] | None, marker: Path) -> list:
+    """A toy raw asset writing a (possibly corrupted) partition, its check and a downstream."""
+
+    @asset(key=RAW_KEY, partitions_def=PARTITIONS)
+    def raw_core_customer(context: AssetExecutionContext) -> None:
+        day = dt.date.fromisoformat(context.partition_key)
+        cols = qf.raw_rows("core_customer", 12)
+        if corrupt:
+            corrupt(cols)
+        qf.write_raw(config.lake_dir(), "core_customer", day, columns=cols)
+
+    @asset(key=DOWNSTREAM_KEY, deps=[RAW_KEY], partitions_def=PARTITIONS)
+    def stg_core_customers(context: AssetExecutionContext) -> None:
+        marker.write_text(context.partition_key)
+
+    check = build_suite_check("raw_core_customer", RAW_KEY, PARTITIONS)
+    return [raw_core_customer, stg_core_customers, check]
+
+
+def run(corrupt, marker: Path, partition_key: str = "2026-11-03"):
+    return materialize(
+        pipeline(corrupt, marker),
+        partition_key=partition_key,
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def downstream_materialized(result) -> bool:
+    return any(e.asset_key == DOWNSTREAM_KEY for e in result.get_asset_materialization_events())
+
+
+def null_key(cols: dict) -> None:
+    cols["cust_no"][0] = None
+
+
+def bad_date(cols: dict) -> None:
+    cols["birth_date"][0] = "1985-12-31"
+
+
+def test_error_failure_blocks_downstream(tmp_path: Path) -> None:
+    marker = tmp_path / "downstream_ran"
+    result = run(null_key, marker)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    assert evaluation.severity == AssetCheckSeverity.ERROR
+    meta = evaluation.metadata
+    assert meta["failed_error"].value == 1
+    assert "cust_no" in meta["failures"].value
+    assert Path(meta["result_file"].value).is_file()
+    assert not result.success
+    assert not downstream_materialized(result)
+    assert not marker.exists()
+
+
+def test_warn_failure_does_not_block(tmp_path: Path) -> None:
+    marker = tmp_path / "downstream_ran"
+    result = run(bad_date, marker)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    assert evaluation.severity == AssetCheckSeverity.WARN
+    assert evaluation.metadata["failed_warn"].value == 1
+    assert result.success
+    assert downstream_materialized(result)
+    assert marker.read_text() == "2026-11-03"
+
+
+def test_clean_partition_passes_and_downstream_builds(tmp_path: Path) -> None:
+    marker = tmp_path / "downstream_ran"
+    result = run(None, marker)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed
+    assert evaluation.metadata["verdict"].value == "PASSED"
+    assert evaluation.metadata["data_docs"].value.startswith("file://")
+    assert downstream_materialized(result)
+
+
+@pytest.mark.parametrize("partition_key", ["2026-11-02", "2026-11-04"])
+def test_check_validates_the_partition_of_the_run(tmp_path: Path, partition_key: str) -> None:
+    """context.partition_key reaches the check: it reads that date's partition and no other."""
+    # A corrupted partition on another date must not matter to this run.
+    other = dt.date(2026, 11, 3)
+    cols = qf.raw_rows("core_customer", 12)
+    null_key(cols)
+    qf.write_raw(config.lake_dir(), "core_customer", other, columns=cols)
+    result = run(None, tmp_path / "m", partition_key=partition_key)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed
+    assert evaluation.metadata["biz_date"].value == partition_key
+    assert f"biz_date={partition_key}" in evaluation.metadata["batch"].value
+    assert evaluation.partition == partition_key if hasattr(evaluation, "partition") else True
+
+
+def test_unpartitioned_run_fails_rather_than_guess(tmp_path: Path) -> None:
+    @asset(key=RAW_KEY)
+    def raw_core_customer() -> None:
+        qf.write_raw(config.lake_dir(), "core_customer", qf.BIZ_DATE)
+
+    check = build_suite_check("raw_core_customer", RAW_KEY, None)
+    result = materialize(
+        [raw_core_customer, check], instance=DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
+
+
+def test_factory_builds_a_blocking_check_per_raw_table() -> None:
+    checks = build_raw_asset_checks(PARTITIONS)
+    specs = [spec for c in checks for spec in c.check_specs]
+    assert len(specs) == 16
+    assert all(spec.blocking for spec in specs)
+    assert {spec.asset_key for spec in specs} == {
+        AssetKey(["raw", s, t]) for s, ts in config.TABLES.items() for t in ts
+    }
+    assert {spec.name for spec in specs} == {
+        f"gx_raw_{t}" for ts in config.TABLES.values() for t in ts
+    }
+    assert all(c.partitions_def == PARTITIONS for c in checks)
+
+
+def test_missing_suite_fails_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table whose suite was deleted still has its check, and the check fails."""
+    empty = tmp_path / "no_suites"
+    empty.mkdir()
+    marker = tmp_path / "downstream_ran"
+    assets = pipeline(None, marker)[:2]
+    check = build_suite_check("raw_core_customer", RAW_KEY, PARTITIONS, suites_dir=empty)
+    result = materialize(
+        [*assets, check],
+        partition_key="2026-11-03",
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
+    assert "not found" in evaluation.metadata["suite_could_not_run"].value
+    assert not marker.exists()

@@ -1,0 +1,123 @@
+"""A gate that cannot run fails: missing suite, broken suite, broken GX import, GX runtime error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import tests.quality.qfixtures as qf
+from orchestration.quality import gx_runner
+from orchestration.quality.gx_runner import run_suite
+from orchestration.quality.suites import SuiteError, expectations_dir, load_suite
+from tests.quality.qfixtures import BIZ_DATE
+
+
+def copy_suite(tmp_path: Path, name: str, mutate=None) -> Path:
+    body = json.loads((expectations_dir() / f"{name}.json").read_text())
+    if mutate:
+        mutate(body)
+    out = tmp_path / "suites"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(body))
+    return out
+
+
+def test_missing_suite_fails_and_leaves_a_result(lake: Path) -> None:
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    outcome = run_suite("raw_core_nothing", BIZ_DATE)
+    assert not outcome.success and outcome.severity == "ERROR"
+    assert "not found" in (outcome.error or "")
+    written = json.loads(outcome.result_path.read_text())
+    assert written["outcome"]["severity"] == "ERROR"
+
+
+def test_unparsable_suite_fails(lake: Path, tmp_path: Path) -> None:
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "raw_core_customer.json").write_text('{"name": "raw_core_customer", ')
+    outcome = run_suite("raw_core_customer", BIZ_DATE, suites_dir=suites)
+    assert outcome.severity == "ERROR" and "cannot be parsed" in (outcome.error or "")
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda b: b["expectations"][0]["meta"].update(severity="FATAL"), "meta.severity"),
+        (lambda b: b.update(expectations=[]), "non-empty"),
+        (lambda b: b["meta"].pop("batch"), "meta.batch"),
+        (lambda b: b.update(name="raw_other"), "'name'"),
+    ],
+)
+def test_invalid_suite_shape_is_refused(tmp_path: Path, mutate, message: str) -> None:
+    suites = copy_suite(tmp_path, "raw_core_customer", mutate)
+    with pytest.raises(SuiteError, match=message):
+        load_suite("raw_core_customer", suites)
+
+
+def test_unknown_expectation_type_fails(lake: Path, tmp_path: Path) -> None:
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    suites = copy_suite(
+        tmp_path,
+        "raw_core_customer",
+        lambda b: b["expectations"].append(
+            {"type": "expect_column_values_to_be_lovely", "kwargs": {"column": "cust_no"}}
+        ),
+    )
+    outcome = run_suite("raw_core_customer", BIZ_DATE, suites_dir=suites)
+    assert outcome.severity == "ERROR" and outcome.error
+
+
+def test_expectation_on_missing_column_is_an_error_even_if_warn(lake: Path, tmp_path: Path) -> None:
+    """GX could not evaluate it: that is ERROR whatever severity the suite gave it."""
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    suites = copy_suite(
+        tmp_path,
+        "raw_core_customer",
+        lambda b: b["expectations"].append(
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "no_such_column"},
+                "meta": {"severity": "WARN"},
+            }
+        ),
+    )
+    outcome = run_suite("raw_core_customer", BIZ_DATE, suites_dir=suites)
+    assert outcome.severity == "ERROR"
+    assert [f.column for f in outcome.errors] == ["no_such_column"]
+    assert outcome.errors[0].exception
+
+
+def test_broken_gx_import_fails(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    monkeypatch.setitem(sys.modules, "great_expectations", None)  # import now raises
+    outcome = run_suite("raw_core_customer", BIZ_DATE)
+    assert not outcome.success and outcome.severity == "ERROR"
+    assert "ImportError" in (outcome.error or "") or "ModuleNotFound" in (outcome.error or "")
+
+
+def test_gx_runtime_error_fails(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+
+    def boom(gx):
+        raise RuntimeError("store unavailable")
+
+    monkeypatch.setattr(gx_runner, "_gx_context", boom)
+    outcome = run_suite("raw_core_customer", BIZ_DATE)
+    assert outcome.severity == "ERROR" and "store unavailable" in (outcome.error or "")
+
+
+def test_results_and_data_docs_under_the_data_dir(lake: Path, data_dir: Path) -> None:
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    outcome = run_suite("raw_core_customer", BIZ_DATE)
+    assert outcome.success
+    assert outcome.result_path == data_dir / "quality/results/2026-11-03/raw_core_customer.json"
+    result = json.loads(outcome.result_path.read_text())
+    assert result["validation_result"]["suite_name"] == "raw_core_customer"
+    assert (data_dir / "quality/data_docs/index.html").is_file()
+    assert outcome.docs_path is not None and outcome.docs_path.is_file()
+    assert outcome.docs_path.is_relative_to(data_dir / "quality/data_docs/validations")
+    assert "raw_core_customer" in (data_dir / "quality/data_docs/index.html").read_text()
