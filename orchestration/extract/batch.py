@@ -20,6 +20,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,14 @@ from orchestration.extract.dedup import DuplicateTracker, hash_records
 from orchestration.extract.errors import BatchNotReady, BatchRefused
 from orchestration.extract.flagfile import FlagFile, FlagFileEntry, FlagFileError, parse_flag_file
 from orchestration.extract.publish import read_json, swap_in, temp_sibling, write_json_atomic
-from orchestration.extract.records import LF, Layout, column_from_fields, iter_chunks, parse_chunk
+from orchestration.extract.records import (
+    LF,
+    Layout,
+    ParsedChunk,
+    column_from_fields,
+    iter_chunks,
+    parse_chunk,
+)
 from orchestration.extract.totals import CONTROL_TOTALS_SCHEMA, ControlTotals
 from orchestration.extract.verify import flag_file_name, layout_for, verify_batch
 
@@ -203,6 +211,21 @@ def _encoding_details(raw: pa.BinaryArray, codec: str, encoding: str) -> list[st
     return details
 
 
+@dataclass
+class _ChunkWork:
+    """A parsed chunk and the verdict on each of its data records, ready to be written."""
+
+    parsed: ParsedChunk
+    sel: np.ndarray  # data records of the chunk (the CSV header excluded)
+    lines: np.ndarray  # physical line of every record of the chunk
+    enc: np.ndarray  # per data record: bad encoding
+    fc: np.ndarray  # per data record: wrong field count
+    dupe: np.ndarray  # per data record: exact duplicate of an earlier record
+    bad: np.ndarray
+    counts: np.ndarray  # per data record: number of fields
+    first_line: np.ndarray  # per data record: line of the first copy (where dupe)
+
+
 class _TableExtractor:
     """Streams one data file into a raw Parquet file (and a quarantine one if needed)."""
 
@@ -234,18 +257,31 @@ class _TableExtractor:
         self.lines_seen = 0  # LF bytes so far (CSV physical lines)
 
     def run(self, chunk_bytes: int) -> int:
+        """Stream the file; parse chunk N+1 while a writer thread encodes and writes chunk N.
+
+        Arrow's take, the Parquet encoder and NumPy release the GIL, so on two cores parsing
+        and writing overlap. At most two chunks are in memory at once.
+        """
         read = 0
         try:
-            for offset, chunk in iter_chunks(self.path, self.layout, chunk_bytes):
-                read += len(chunk)
-                self._chunk(offset, chunk)
+            with ThreadPoolExecutor(1, thread_name_prefix=f"write-{self.table}") as writer:
+                pending: Future | None = None
+                for offset, chunk in iter_chunks(self.path, self.layout, chunk_bytes):
+                    read += len(chunk)
+                    work = self._prepare(offset, chunk)
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(self._emit, work) if work is not None else None
+                if pending is not None:
+                    pending.result()
         finally:
             self.raw_writer.close()
             if self.q_writer is not None:
                 self.q_writer.close()
         return read
 
-    def _chunk(self, offset: int, chunk: bytes) -> None:
+    def _prepare(self, offset: int, chunk: bytes) -> _ChunkWork | None:
+        """Split a chunk and classify its records (main thread: order matters for duplicates)."""
         layout = self.layout
         csv = layout.is_csv
         sep_len = len(layout.record_sep)
@@ -262,7 +298,7 @@ class _TableExtractor:
         self.records_seen += n
         sel = index[first:]
         if len(sel) == 0:
-            return
+            return None
 
         starts = p.rec_starts[sel] + offset
         lengths = p.rec_ends[sel] - p.rec_starts[sel] + sep_len
@@ -274,12 +310,18 @@ class _TableExtractor:
         fc = ~enc & (counts != len(layout.columns))
         dupe = ~enc & ~fc & dup.is_dup
         bad = enc | fc | dupe
-        good_idx = sel[~bad]
-        self._write_raw(p, good_idx, lines[good_idx])
-        if bad.any():
-            self._write_quarantine(p, sel, lines[sel], enc, fc, dupe, counts, dup.first_line)
+        return _ChunkWork(p, sel, lines, enc, fc, dupe, bad, counts, dup.first_line)
 
-    def _write_raw(self, p, good_idx: np.ndarray, lines: np.ndarray) -> None:  # noqa: ANN001
+    def _emit(self, w: _ChunkWork) -> None:
+        """Write one chunk's raw rows, control totals and quarantine rows (writer thread)."""
+        good_idx = w.sel[~w.bad]
+        self._write_raw(w.parsed, good_idx, w.lines[good_idx])
+        if w.bad.any():
+            self._write_quarantine(
+                w.parsed, w.sel, w.lines[w.sel], w.enc, w.fc, w.dupe, w.counts, w.first_line
+            )
+
+    def _write_raw(self, p: ParsedChunk, good_idx: np.ndarray, lines: np.ndarray) -> None:
         n = len(good_idx)
         if n == 0:
             return
@@ -302,7 +344,7 @@ class _TableExtractor:
 
     def _write_quarantine(
         self,
-        p,  # noqa: ANN001
+        p: ParsedChunk,
         sel: np.ndarray,
         lines: np.ndarray,
         enc: np.ndarray,

@@ -26,24 +26,12 @@ def hash_records(records: pa.BinaryArray) -> np.ndarray:
 
 @dataclass
 class _ChunkIndex:
-    """Where the records of one earlier chunk are, sorted by hash (about 28 bytes a record)."""
+    """The first record of each distinct hash of one earlier chunk (about 24 bytes a record)."""
 
-    sorted_hashes: np.ndarray  # uint64
-    starts: np.ndarray  # int64 file offset of each record, in hash order
-    lengths: np.ndarray  # int32 record length including separator, in hash order
-    lines: np.ndarray  # int32 physical line of each record, in hash order
-
-    @classmethod
-    def build(
-        cls, hashes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, lines: np.ndarray
-    ) -> _ChunkIndex:
-        order = np.argsort(hashes, kind="stable")  # stable: the first copy comes first
-        return cls(
-            hashes[order],
-            starts[order],
-            lengths[order].astype(np.int32),
-            lines[order].astype(np.int32),
-        )
+    sorted_hashes: np.ndarray  # uint64, distinct, ascending
+    starts: np.ndarray  # int64 file offset of that hash's first record
+    lengths: np.ndarray  # int32 its length including the separator
+    lines: np.ndarray  # int32 its physical line
 
 
 @dataclass
@@ -71,27 +59,48 @@ class DuplicateTracker:
         n = len(hashes)
         is_dup = np.zeros(n, bool)
         first_line = np.zeros(n, np.int64)
+        if n == 0:
+            return DuplicateResult(is_dup, first_line)
         first_start = np.zeros(n, np.int64)
         first_len = np.zeros(n, np.int64)
-        if n:
-            # Within the chunk: every record after the first with its hash.
-            uniq, first_idx, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-            fi = first_idx[inverse]
-            within = fi != np.arange(n)
-            # Earlier chunks: the first copy of a hash is there if the hash was seen already.
-            pos = np.searchsorted(self.seen, hashes)
+        # Equal hashes sit together after one sort; the head of a run is its earliest record.
+        order = np.argsort(hashes)
+        sh = hashes[order]
+        run_start = np.empty(n, bool)
+        run_start[0] = True
+        np.not_equal(sh[1:], sh[:-1], out=run_start[1:])
+        run_pos = np.flatnonzero(run_start)
+        heads = np.minimum.reduceat(order, run_pos)  # earliest record of each distinct hash
+        uniq = sh[run_pos]
+        if len(run_pos) < n:  # within the chunk: every record of a run but its head
+            head_of = heads[np.cumsum(run_start) - 1]
+            later_mask = order != head_of
+            later, head = order[later_mask], head_of[later_mask]
+            is_dup[later] = True
+            first_line[later] = lines[head]
+            first_start[later] = starts[head]
+            first_len[later] = lengths[head]
+        # Earlier chunks: if the hash was seen before, the first copy is there. Searching with
+        # the sorted hashes keeps the binary search cache-friendly.
+        if len(self.seen):
+            pos = np.searchsorted(self.seen, sh)
             pos[pos >= len(self.seen)] = 0
-            earlier = (self.seen[pos] == hashes) if len(self.seen) else np.zeros(n, bool)
-            is_dup = within | earlier
-            first_line[within] = lines[fi[within]]
-            first_start[within] = starts[fi[within]]
-            first_len[within] = lengths[fi[within]]
+            earlier = np.zeros(n, bool)
+            earlier[order] = self.seen[pos] == sh
             if earlier.any():
+                is_dup |= earlier
                 self._locate_earlier(hashes, earlier, first_line, first_start, first_len)
-            if is_dup.any():
-                is_dup &= self._same_bytes(starts, lengths, first_start, first_len, is_dup)
-            self.seen = np.sort(np.concatenate([self.seen, uniq]), kind="stable")
-        self.chunks.append(_ChunkIndex.build(hashes, starts, lengths, lines))
+        if is_dup.any():
+            is_dup &= self._same_bytes(starts, lengths, first_start, first_len, is_dup)
+        self.seen = np.sort(np.concatenate([self.seen, uniq]), kind="stable")  # merges 2 runs
+        self.chunks.append(
+            _ChunkIndex(
+                uniq,
+                starts[heads],
+                lengths[heads].astype(np.int32),
+                lines[heads].astype(np.int32),
+            )
+        )
         return DuplicateResult(is_dup, first_line)
 
     def _locate_earlier(

@@ -138,12 +138,15 @@ def _to_utf8(orig: bytes, layout: Layout) -> tuple[bytes, bool]:
             return orig, False
         except UnicodeDecodeError:
             pass
+    if layout.encoding == "GB18030":
+        try:
+            return orig.decode("gb18030").encode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
     text = orig.decode(layout.codec, "surrogateescape")
     utf8 = text.encode("utf-8", "surrogatepass")
     del text
-    if layout.encoding == "UTF-8":
-        return utf8, True
-    return utf8, _has_surrogate(np.frombuffer(utf8, np.uint8))
+    return utf8, True
 
 
 def _surrogate_positions(buf: np.ndarray) -> np.ndarray:
@@ -151,8 +154,65 @@ def _surrogate_positions(buf: np.ndarray) -> np.ndarray:
     return lead[(buf[lead + 1] >= 0xA0) & (buf[lead + 1] <= 0xBF)]
 
 
-def _has_surrogate(buf: np.ndarray) -> bool:
-    return len(buf) > 1 and len(_surrogate_positions(buf)) > 0
+def _field_bounds(ubuf: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Where every field ends (a field or record separator), and which of those end a record.
+
+    One pass over the bytes for both separators gives the bounds already sorted. A record end is
+    reported at the first byte of its separator (the CR of a CRLF). A bare LF in a CRLF file,
+    and in CSV any separator inside quotes, is data and not a bound. The flag says whether every
+    separator byte of the chunk is a bound (so they can all simply be deleted).
+    """
+    mask = ubuf == layout.field_sep[0]
+    mask |= ubuf == LF
+    bounds = np.flatnonzero(mask)
+    del mask
+    is_rec = ubuf[bounds] == LF
+    simple = True
+    if layout.record_sep == b"\r\n":
+        lf = np.flatnonzero(is_rec)
+        bare = lf[(bounds[lf] == 0) | (ubuf[bounds[lf] - 1] != CR)]
+        if len(bare):
+            simple = False
+            keep = np.ones(len(bounds), bool)
+            keep[bare] = False
+            bounds, is_rec = bounds[keep], is_rec[keep]
+        bounds = bounds - is_rec  # a CRLF record ends at its CR
+        simple = simple and int(np.count_nonzero(ubuf == CR)) == len(lf) - len(bare)
+    if layout.is_csv:
+        quotes = np.flatnonzero(ubuf == QUOTE)
+        if len(quotes):
+            simple = False
+            outside = (np.searchsorted(quotes, bounds) & 1) == 0
+            bounds, is_rec = bounds[outside], is_rec[outside]
+    return bounds.astype(np.int64, copy=False), is_rec, simple
+
+
+def _squeeze(
+    utf8: bytes,
+    ubuf: np.ndarray,
+    bounds: np.ndarray,
+    is_rec: np.ndarray,
+    simple: bool,
+    layout: Layout,
+) -> tuple[bytes, np.ndarray]:
+    """The chunk without its separator bytes, and where each field ends in it.
+
+    Fast path (every separator byte in the chunk is a separator, the usual case): one
+    ``bytes.translate`` deletes them. Otherwise (quoted CSV, a stray CR or LF in a CRLF file)
+    a boolean mask keeps exactly the data bytes.
+    """
+    sep_len = len(layout.record_sep)
+    removed_before = np.arange(len(bounds), dtype=np.int64)  # separators before bound k
+    if sep_len == 2:
+        removed_before += np.cumsum(is_rec) - is_rec  # a CRLF removes two bytes
+    field_ends = bounds - removed_before
+    if simple:
+        return utf8.translate(None, layout.field_sep + layout.record_sep), field_ends
+    keep = np.ones(len(ubuf), bool)
+    keep[bounds] = False
+    if sep_len == 2:
+        keep[bounds[is_rec] + 1] = False
+    return ubuf[keep].tobytes(), field_ends
 
 
 def parse_chunk(orig: bytes, layout: Layout) -> ParsedChunk:
@@ -170,47 +230,24 @@ def parse_chunk(orig: bytes, layout: Layout) -> ParsedChunk:
 
     utf8, any_bad = _to_utf8(orig, layout)
     ubuf = obuf if utf8 is orig else np.frombuffer(utf8, np.uint8)
-    u_seps = o_seps if utf8 is orig else record_sep_positions(ubuf, layout).astype(np.int64)
-    if len(u_seps) != n:
+    bounds, is_rec, simple = _field_bounds(ubuf, layout)
+    rec_bound_idx = np.flatnonzero(is_rec)  # index in ``bounds`` of each record's end
+    if len(rec_bound_idx) != n:
         raise RuntimeError(
-            f"decoding changed the number of records ({n} -> {len(u_seps)}); "
+            f"decoding changed the number of records ({n} -> {len(rec_bound_idx)}); "
             "the separator scan and the decoder disagree"
         )
     bad_encoding = np.zeros(n, bool)
     if any_bad:
-        sur = _surrogate_positions(ubuf)
-        bad_encoding[np.searchsorted(u_seps, sur)] = True
-
-    quotes = np.flatnonzero(ubuf == QUOTE) if layout.is_csv else np.empty(0, np.int64)
-    f_seps = np.flatnonzero(ubuf == layout.field_sep[0])
-    if layout.is_csv:
-        f_seps = _outside_quotes(f_seps, quotes)
-    f_seps = f_seps.astype(np.int64)
-
-    # Every field ends at a field separator or a record separator; merge both (disjoint, sorted).
-    is_rec = np.concatenate([np.zeros(len(f_seps), bool), np.ones(n, bool)])
-    bounds = np.concatenate([f_seps, u_seps])
-    order = np.argsort(bounds, kind="stable")
-    bounds = bounds[order]
-    is_rec = is_rec[order]
-    rec_bound_idx = np.flatnonzero(is_rec)  # index in ``bounds`` of each record's end
+        bad_encoding[np.searchsorted(bounds[rec_bound_idx], _surrogate_positions(ubuf))] = True
     field_counts = np.diff(rec_bound_idx, prepend=-1)
     field_base = rec_bound_idx - field_counts + 1
 
-    # Squeeze the separator bytes out so consecutive fields are adjacent: field k then ends at
-    # bounds[k] minus the separator bytes before it.
-    recs_before = np.cumsum(is_rec) - is_rec
-    field_ends = bounds - np.arange(len(bounds)) - (sep_len - 1) * recs_before
-    keep = np.ones(len(ubuf), bool)
-    keep[f_seps] = False
-    for j in range(sep_len):
-        keep[u_seps + j] = False
-    squeezed = ubuf[keep]
+    squeezed, field_ends = _squeeze(utf8, ubuf, bounds, is_rec, simple, layout)
     offsets = np.empty(len(bounds) + 1, np.int32)
     offsets[0] = 0
     offsets[1:] = field_ends
-    lengths = np.diff(offsets)
-    valid = lengths > 0
+    valid = offsets[1:] != offsets[:-1]
     null_count = int(len(valid) - np.count_nonzero(valid))
     validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if null_count else None
     fields = pa.Array.from_buffers(
@@ -228,7 +265,7 @@ def parse_chunk(orig: bytes, layout: Layout) -> ParsedChunk:
         field_base=field_base,
         fields=fields,
         bad_encoding=bad_encoding,
-        has_quotes=len(quotes) > 0,
+        has_quotes=layout.is_csv and b'"' in utf8,
     )
 
 
