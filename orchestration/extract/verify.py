@@ -141,55 +141,45 @@ def verify_batch(
                 "missing_file",
                 f"{tag}: file {entry.name} is listed in the flag file but missing",
             )
-        size = path.stat().st_size
-        if size != entry.bytes:
-            raise BatchRefused(
-                system,
-                biz_date,
-                entry.name,
-                "bytes",
-                f"{tag}: file {entry.name} has {size} bytes, flag file says BYTES={entry.bytes}",
-            )
         layout = layout_for(flag, table)
         md5 = hashlib.md5()
-        rows, _, ends_ok = _count_records(path, layout, md5)
+        rows, size, ends_ok = _count_records(path, layout, md5)
         digest = md5.hexdigest()
-        if digest != entry.md5:
-            raise BatchRefused(
-                system,
-                biz_date,
-                entry.name,
-                "md5",
-                f"{tag}: file {entry.name} has MD5 {digest}, flag file says MD5={entry.md5}",
-            )
+        # Every mismatch of the file goes into the message; the kind is the first of them in
+        # the order rows, bytes, md5 (a truncated transfer breaks all three: it is 'rows').
+        problems: list[tuple[str, str]] = []
+        header: list[str] | None = None
         if layout.is_csv:
             header = _csv_header(path, layout)
-            if header != list(layout.columns):
-                raise BatchRefused(
-                    system,
-                    biz_date,
-                    entry.name,
-                    "header",
-                    f"{tag}: file {entry.name} line 1: CSV header {','.join(header)!r} is not "
-                    f"the spec's {','.join(layout.columns)!r}",
-                )
             rows -= 1
         if rows != entry.rows:
             what = "data records (header excluded)" if layout.is_csv else "record separators"
-            raise BatchRefused(
-                system,
-                biz_date,
-                entry.name,
-                "rows",
-                f"{tag}: file {entry.name} has {rows} {what}, flag file says ROWS={entry.rows}",
+            problems.append(("rows", f"has {rows} {what}, flag file says ROWS={entry.rows}"))
+        if size != entry.bytes:
+            problems.append(("bytes", f"has {size} bytes, flag file says BYTES={entry.bytes}"))
+        if digest != entry.md5:
+            problems.append(("md5", f"has MD5 {digest}, flag file says MD5={entry.md5}"))
+        if header is not None and header != list(layout.columns):
+            problems.append(
+                (
+                    "header",
+                    f"line 1: CSV header {','.join(header)!r} is not the spec's "
+                    f"{','.join(layout.columns)!r}",
+                )
             )
         if not ends_ok:
+            problems.append(
+                (
+                    "trailing_bytes",
+                    f"does not end with the record separator {flag.record_sep_name}",
+                )
+            )
+        if problems:
             raise BatchRefused(
                 system,
                 biz_date,
                 entry.name,
-                "trailing_bytes",
-                f"{tag}: file {entry.name} does not end with the record separator "
-                f"{flag.record_sep_name}",
+                problems[0][0],
+                f"{tag}: file {entry.name} " + "; ".join(text for _, text in problems),
             )
     return by_table
