@@ -471,7 +471,12 @@ def extract_batch(
 
     with _batch_lock(lake_dir, system, biz_date):
         state = read_json(state_path(lake_dir, system, biz_date))
-        if state and state.get("flag_md5") == flag_md5 and state.get("status") == "extracted":
+        if (
+            state
+            and state.get("flag_md5") == flag_md5
+            and state.get("status") == "extracted"
+            and all(raw_partition(lake_dir, system, t, biz_date).is_dir() for t in TABLES[system])
+        ):
             return ExtractResult(
                 system=system,
                 biz_date=biz_date,

@@ -127,3 +127,16 @@ def test_systems_extract_concurrently(dirs) -> None:
     assert results[0].tables[0].raw_rows == 50
     leftovers = [p for p in lake.rglob(".tmp-*")]
     assert leftovers == []
+
+
+def test_rerun_after_raw_was_deleted_extracts_again(dirs) -> None:
+    """The state file alone does not make a batch 'unchanged': its partitions must be there."""
+    import shutil
+
+    landing, lake = dirs
+    write_batch(landing, "core", {"core_customer": [customer(1)]})
+    extract_batch("core", BIZ_DATE, landing, lake)
+    shutil.rmtree(lake / "raw" / "core" / "core_customer")
+    again = extract_batch("core", BIZ_DATE, landing, lake)
+    assert again.status == "redelivered"
+    assert pq.read_table(lake / "raw/core/core_customer" / PART).num_rows == 1
