@@ -39,16 +39,16 @@ bank's shape, not a keying error, but they are still labelled multi_custno_same_
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import polars as pl
 
 from simulator import names
-from simulator.ids import ID_CHECK
 from simulator.population import addresses, mobiles
 
-REALNAME = "19991101"
+REALNAME_DATE = dt.date(1999, 11, 1)
 
 
 @dataclass(frozen=True)
@@ -97,20 +97,26 @@ FULLWIDTH_FROM = list("0123456789Xx")
 FULLWIDTH_TO = [chr(0xFF10 + i) for i in range(10)] + ["Ｘ", "ｘ"]
 
 
-def _set(
-    df: pl.DataFrame, mask: np.ndarray, **cols: pl.Series | pl.Expr | str | None
-) -> pl.DataFrame:
-    """Replace columns on rows where ``mask`` holds."""
-    m = pl.Series(mask)
-    exprs = []
-    for name, value in cols.items():
-        v = value if isinstance(value, pl.Expr | pl.Series) else pl.lit(value, dtype=pl.String)
-        exprs.append(pl.when(m).then(v).otherwise(pl.col(name)).alias(name))
-    return df.with_columns(exprs)
+class _Columns:
+    """Mutable copies of a frame's columns; defects are scattered into the few rows they hit."""
+
+    def __init__(self, rec: pl.DataFrame, names: list[str]) -> None:
+        self.s = {c: rec.get_column(c).clone() for c in names}
+
+    def __getitem__(self, col: str) -> pl.Series:
+        return self.s[col]
+
+    def put(self, idx: np.ndarray, col: str, values: pl.Series | str | None) -> None:
+        if len(idx) == 0:
+            return
+        if not isinstance(values, pl.Series):
+            values = pl.repeat(values, len(idx), dtype=pl.String, eager=True)
+        self.s[col] = self.s[col].scatter(idx, values)
 
 
-def _label(df: pl.DataFrame, col: str, mask: np.ndarray, kind: str) -> pl.DataFrame:
-    return _set(df, mask, **{col: kind})
+def _pick(rng: np.random.Generator, base: np.ndarray, rate: float) -> np.ndarray:
+    """Row indices where ``base`` holds, each kept with probability ``rate``."""
+    return np.flatnonzero(base & (rng.random(len(base)) < rate))
 
 
 def apply_record_defects(
@@ -120,174 +126,217 @@ def apply_record_defects(
     n = len(rec)
     if n == 0:
         return rec
+    mutable = [
+        "name",
+        "cert_type",
+        "cert_no",
+        "gender",
+        "birth",
+        "mobile",
+        "address",
+        "d_cert",
+        "d_name",
+        "d_attr",
+        "d_multi",
+    ]
+    c = _Columns(rec, mutable)
     is_p = (rec["kind"] == "P").to_numpy()
     is_e = ~is_p
-    rank = rec["rank"].to_numpy()
-    rec = _label(rec, "d_multi", rank > 0, "multi_custno_same_system")
-    free = is_p.copy()  # person records whose certificate is still untouched
+    c.put(np.flatnonzero(rec["rank"].to_numpy() > 0), "d_multi", "multi_custno_same_system")
     cert = rec["cert_no"]
     birth = rec["birth"].fill_null("")
-    pre = (rec["open_date"].dt.strftime("%Y%m%d") < REALNAME).to_numpy()
+    free = is_p.copy()  # person records whose certificate is still untouched
 
     def take(rate: float, base: np.ndarray) -> np.ndarray:
-        nonlocal free
-        m = base & free & (rng.random(n) < rate)
-        free = free & ~m
-        return m
+        idx = _pick(rng, base & free, rate)
+        free[idx] = False
+        return idx
+
+    def label(idx: np.ndarray, col: str, kind: str) -> None:
+        c.put(idx, col, kind)
 
     if system == "core":
-        m = take(p.prerealname_no_cert, pre)
-        u = rng.random(n)
-        none_at_all = m & (u < 0.5)
-        type_only = m & (u >= 0.5) & (u < 0.8)
-        placeholder = m & (u >= 0.8)
-        rec = _set(rec, none_at_all, cert_type=None, cert_no=None)
-        rec = _set(rec, type_only, cert_no=None)
-        rec = _set(rec, placeholder, cert_no=pl.Series(PLACEHOLDERS[rng.integers(0, 3, size=n)]))
-        rec = _set(rec, m & (rng.random(n) < 0.3), birth="00000000")
-        rec = _label(rec, "d_cert", m, "prerealname_no_cert")
-    id15_base = (birth.str.slice(0, 4) < "1985").to_numpy() & (
-        birth.str.slice(0, 2) == "19"
-    ).to_numpy()
-    m15 = take(p.id_15digit, id15_base)
-    c15 = cert.str.slice(0, 6) + cert.str.slice(8, 9)
-    letters = m15 & (rng.random(n) < p.id_letters_in_15)
-    c15l = c15.str.slice(0, 10) + pl.Series(rng.choice(list("OIlZSB"), size=n)) + c15.str.slice(11)
-    rec = _set(rec, m15, cert_no=c15)
-    rec = _set(rec, letters, cert_no=c15l)
-    rec = _label(rec, "d_cert", m15 & ~letters, "id_15digit")
-    rec = _label(rec, "d_cert", letters, "id_letters_in_15")
-    m = take(p.id_bad_check, np.ones(n, dtype=bool))
-    last = cert.str.slice(17, 1)
-    pos = pl.Series(list("10X98765432")).to_frame("c").with_row_index("i")
-    last_i = (
-        last.to_frame("c")
-        .join(pos, on="c", how="left", maintain_order="left")["i"]
-        .fill_null(0)
-        .to_numpy()
+        pre = (rec["open_date"] < REALNAME_DATE).to_numpy()
+        idx = take(p.prerealname_no_cert, pre)
+        u = rng.random(len(idx))
+        c.put(idx[u < 0.5], "cert_type", None)
+        c.put(idx[u < 0.8], "cert_no", None)
+        ph = idx[u >= 0.8]
+        c.put(ph, "cert_no", pl.Series(PLACEHOLDERS).gather(rng.integers(0, 3, size=len(ph))))
+        c.put(idx[rng.random(len(idx)) < 0.3], "birth", "00000000")
+        label(idx, "d_cert", "prerealname_no_cert")
+    born_early = ((birth.str.slice(0, 4) < "1985") & (birth.str.slice(0, 2) == "19")).to_numpy()
+    idx = take(p.id_15digit, born_early)
+    sub = cert.gather(idx)
+    c15 = sub.str.slice(0, 6) + sub.str.slice(8, 9)
+    letters = rng.random(len(idx)) < p.id_letters_in_15
+    letter = pl.Series(np.array(list("OIlZSB"))[rng.integers(0, 6, size=len(idx))])
+    c15l = c15.str.slice(0, 10) + letter + c15.str.slice(11)
+    c.put(
+        idx, "cert_no", pl.select(pl.when(pl.Series(letters)).then(c15l).otherwise(c15)).to_series()
     )
-    wrong = pl.Series(ID_CHECK[(last_i + rng.integers(1, 11, size=n)) % 11].view("S1").astype(str))
-    rec = _set(rec, m, cert_no=cert.str.slice(0, 17) + wrong)
-    rec = _label(rec, "d_cert", m, "id_bad_check")
-    ends_x = (last == "X").fill_null(False).to_numpy()
-    m = take(p.id_lower_x, ends_x)
-    rec = _set(rec, m, cert_no=cert.str.slice(0, 17) + "x")
-    rec = _label(rec, "d_cert", m, "id_lower_x")
-    m = take(p.id_fullwidth, np.ones(n, dtype=bool))
-    rec = _set(rec, m, cert_no=cert.str.replace_many(FULLWIDTH_FROM, FULLWIDTH_TO))
-    rec = _label(rec, "d_cert", m, "id_fullwidth")
-    m = take(p.id_separator, np.ones(n, dtype=bool))
-    sep = pl.Series(np.where(rng.random(n) < 0.5, " ", "-"))
-    rec = _set(
-        rec, m, cert_no=cert.str.slice(0, 6) + sep + cert.str.slice(6, 8) + sep + cert.str.slice(14)
-    )
-    rec = _label(rec, "d_cert", m, "id_separator")
-    m = take(p.id_wrong_length, np.ones(n, dtype=bool))
-    longer = pl.Series(rng.integers(0, 10, size=n)).cast(pl.String)
-    wl = pl.select(
-        pl.when(pl.Series(rng.random(n) < 0.5)).then(c15 + longer).otherwise(c15.str.slice(0, 14))
-    ).to_series()
-    rec = _set(rec, m, cert_no=wl)
-    rec = _label(rec, "d_cert", m, "id_wrong_length")
-    m = take(p.id_placeholder, np.ones(n, dtype=bool))
-    rec = _set(rec, m, cert_no=pl.Series(PLACEHOLDERS[rng.integers(0, 3, size=n)]))
-    rec = _label(rec, "d_cert", m, "id_placeholder")
-    m = take(p.id_empty, np.ones(n, dtype=bool))
-    rec = _set(rec, m, cert_no=None)
-    rec = _label(rec, "d_cert", m, "id_empty")
+    label(idx[~letters], "d_cert", "id_15digit")
+    label(idx[letters], "d_cert", "id_letters_in_15")
 
-    # names
+    idx = take(p.id_bad_check, np.ones(n, dtype=bool))
+    sub = cert.gather(idx)
+    pos = pl.DataFrame({"c": list("10X98765432"), "i": np.arange(11)})
+    last_i = (
+        sub.str.slice(17, 1).to_frame("c").join(pos, on="c", how="left", maintain_order="left")["i"]
+    )
+    shift = (last_i.fill_null(0).to_numpy() + rng.integers(1, 11, size=len(idx))) % 11
+    c.put(idx, "cert_no", sub.str.slice(0, 17) + pl.Series(list("10X98765432")).gather(shift))
+    label(idx, "d_cert", "id_bad_check")
+
+    idx = take(p.id_lower_x, cert.str.ends_with("X").fill_null(False).to_numpy())
+    c.put(idx, "cert_no", cert.gather(idx).str.slice(0, 17) + "x")
+    label(idx, "d_cert", "id_lower_x")
+
+    idx = take(p.id_fullwidth, np.ones(n, dtype=bool))
+    c.put(idx, "cert_no", cert.gather(idx).str.replace_many(FULLWIDTH_FROM, FULLWIDTH_TO))
+    label(idx, "d_cert", "id_fullwidth")
+
+    idx = take(p.id_separator, np.ones(n, dtype=bool))
+    sub = cert.gather(idx)
+    sep = pl.Series(np.array([" ", "-"])[rng.integers(0, 2, size=len(idx))])
+    c.put(idx, "cert_no", sub.str.slice(0, 6) + sep + sub.str.slice(6, 8) + sep + sub.str.slice(14))
+    label(idx, "d_cert", "id_separator")
+
+    idx = take(p.id_wrong_length, np.ones(n, dtype=bool))
+    sub = cert.gather(idx)
+    c15 = sub.str.slice(0, 6) + sub.str.slice(8, 9)
+    extra = pl.Series(rng.integers(0, 10, size=len(idx))).cast(pl.String)
+    longer = pl.Series(rng.random(len(idx)) < 0.5)
+    c.put(
+        idx,
+        "cert_no",
+        pl.select(pl.when(longer).then(c15 + extra).otherwise(c15.str.slice(0, 14))).to_series(),
+    )
+    label(idx, "d_cert", "id_wrong_length")
+
+    idx = take(p.id_placeholder, np.ones(n, dtype=bool))
+    c.put(idx, "cert_no", pl.Series(PLACEHOLDERS).gather(rng.integers(0, 3, size=len(idx))))
+    label(idx, "d_cert", "id_placeholder")
+
+    idx = take(p.id_empty, np.ones(n, dtype=bool))
+    c.put(idx, "cert_no", None)
+    label(idx, "d_cert", "id_empty")
+
+    # names: at most one variant per record
     nm = rec["name"]
     free_n = np.ones(n, dtype=bool)
 
-    def take_n(rate: float, base: np.ndarray, variant: pl.Series | None = None) -> np.ndarray:
-        nonlocal free_n
-        m = base & free_n & (rng.random(n) < rate)
-        if variant is not None:
-            m &= variant.is_not_null().to_numpy()
-        free_n = free_n & ~m
-        return m
+    def name_variant(rate: float, base: np.ndarray, make, kind: str, source: pl.Series) -> None:
+        idx = _pick(rng, base & free_n, rate)
+        if len(idx) == 0:
+            return
+        v = make(source.gather(idx))
+        ok = v.is_not_null().to_numpy()
+        idx, v = idx[ok], v.filter(pl.Series(ok))
+        free_n[idx] = False
+        c.put(idx, "name", v)
+        label(idx, "d_name", kind)
 
-    trad = names.traditional_variant(nm, rng)
-    m = take_n(p.name_traditional, is_p, trad)
-    rec = _label(_set(rec, m, name=trad), "d_name", m, "name_traditional")
-    homo = names.homophone_variant(nm, rng)
-    m = take_n(p.name_homophone, is_p, homo)
-    rec = _label(_set(rec, m, name=homo), "d_name", m, "name_homophone")
-    has_br = nm.str.contains("（").to_numpy()
-    m = take_n(p.ent_name_brackets, is_e & has_br)
-    rec = _label(
-        _set(rec, m, name=nm.str.replace("（", "(").str.replace("）", ")")),
-        "d_name",
-        m,
+    name_variant(
+        p.name_traditional,
+        is_p,
+        lambda s: names.traditional_variant(s, rng),
+        "name_traditional",
+        nm,
+    )
+    name_variant(
+        p.name_homophone, is_p, lambda s: names.homophone_variant(s, rng), "name_homophone", nm
+    )
+    has_br = nm.str.contains("（", literal=True).to_numpy()
+    name_variant(
+        p.ent_name_brackets,
+        is_e & has_br,
+        lambda s: s.str.replace("（", "(", literal=True).str.replace("）", ")", literal=True),
         "ent_name_brackets",
+        nm,
     )
-    has_suffix = (
-        nm.str.ends_with("有限公司").to_numpy() & ~nm.str.ends_with("股份有限公司").to_numpy()
+    has_suffix = (nm.str.ends_with("有限公司") & ~nm.str.ends_with("股份有限公司")).to_numpy()
+    name_variant(
+        p.ent_name_suffix,
+        is_e & has_suffix,
+        lambda s: pl.select(
+            pl.when(s.str.ends_with("有限责任公司"))
+            .then(s.str.replace("有限责任公司$", "有限公司"))
+            .otherwise(s.str.replace("有限公司$", "有限责任公司"))
+        ).to_series(),
+        "ent_name_suffix",
+        nm,
     )
-    swapped = pl.select(
-        pl.when(nm.str.ends_with("有限责任公司"))
-        .then(nm.str.replace("有限责任公司$", "有限公司"))
-        .otherwise(nm.str.replace("有限公司$", "有限责任公司"))
-    ).to_series()
-    m = take_n(p.ent_name_suffix, is_e & has_suffix)
-    rec = _label(_set(rec, m, name=swapped), "d_name", m, "ent_name_suffix")
-    spaced = names.spaces_variant(rec["name"], rng)
-    m = take_n(p.name_spaces, np.ones(n, dtype=bool))
-    rec = _label(_set(rec, m, name=spaced), "d_name", m, "name_spaces")
+    name_variant(
+        p.name_spaces,
+        np.ones(n, dtype=bool),
+        lambda s: names.spaces_variant(s, rng),
+        "name_spaces",
+        nm,
+    )
 
-    # enterprise identifiers
-    org = rec["org_code"] if "org_code" in rec.columns else None
-    if org is not None:
+    # enterprise identifiers: organization code instead of the credit code
+    if "org_code" in rec.columns and system in ("core", "loan"):
         if system == "loan":
-            base = is_e & (rng.random(n) < p.ent_id_as_org_code)
-        elif system == "core":
-            pre16 = (rec["open_date"].dt.year() < 2016).to_numpy()
-            base = is_e & pre16 & (rng.random(n) < p.ent_id_as_org_code_core_pre2016)
+            base = is_e
+            rate = p.ent_id_as_org_code
         else:
-            base = np.zeros(n, dtype=bool)
-        hy = base & (rng.random(n) < p.ent_id_org_code_hyphen)
-        rec = _set(rec, base, cert_type="202", cert_no=org)
-        rec = _set(rec, hy, cert_no=org.str.slice(0, 8) + "-" + org.str.slice(8))
-        free_e = rec["d_cert"].is_null().to_numpy()
-        rec = _label(rec, "d_cert", base & ~hy & free_e, "ent_id_as_org_code")
-        rec = _label(rec, "d_cert", hy & free_e, "ent_id_org_code_hyphen")
+            base = is_e & (rec["open_date"].dt.year() < 2016).to_numpy()
+            rate = p.ent_id_as_org_code_core_pre2016
+        idx = _pick(rng, base, rate)
+        hy = rng.random(len(idx)) < p.ent_id_org_code_hyphen
+        org = rec["org_code"].gather(idx)
+        c.put(idx, "cert_type", "202")
+        c.put(
+            idx,
+            "cert_no",
+            pl.select(
+                pl.when(pl.Series(hy))
+                .then(org.str.slice(0, 8) + "-" + org.str.slice(8))
+                .otherwise(org)
+            ).to_series(),
+        )
+        label(idx[~hy], "d_cert", "ent_id_as_org_code")
+        label(idx[hy], "d_cert", "ent_id_org_code_hyphen")
 
     # attributes that disagree between systems, and with the record's own number
+    rank = rec["rank"].to_numpy()
     secondary = is_p & ((system != "core") | (rank > 0))
-    free_a = rec["d_attr"].is_null().to_numpy()
+    free_a = np.ones(n, dtype=bool)
 
     def take_a(rate: float, base: np.ndarray) -> np.ndarray:
-        nonlocal free_a
-        m = base & free_a & (rng.random(n) < rate)
-        free_a = free_a & ~m
-        return m
+        idx = _pick(rng, base & free_a, rate)
+        free_a[idx] = False
+        return idx
 
-    m = take_a(p.conflict_mobile, secondary)
-    rec = _label(_set(rec, m, mobile=mobiles(rng, n)), "d_attr", m, "conflict_mobile")
-    m = take_a(p.conflict_address, secondary & rec["region"].is_not_null().to_numpy())
-    region = rec["region"].fill_null("110101").cast(pl.Int64).to_numpy()
-    rec = _label(_set(rec, m, address=addresses(rng, region)), "d_attr", m, "conflict_address")
-    dc = rec["d_cert"].to_numpy()
-    usable = (
-        is_p
-        & rec["cert_no"].is_not_null().to_numpy()
-        & ~np.isin(dc, ["prerealname_no_cert", "id_placeholder", "id_empty"])
-    )
+    idx = take_a(p.conflict_mobile, secondary)
+    c.put(idx, "mobile", mobiles(rng, len(idx)))
+    label(idx, "d_attr", "conflict_mobile")
+    idx = take_a(p.conflict_address, secondary & rec["region"].is_not_null().to_numpy())
+    c.put(idx, "address", addresses(rng, rec["region"].gather(idx).cast(pl.Int64).to_numpy()))
+    label(idx, "d_attr", "conflict_address")
+    dc = c["d_cert"]
+    no_number = dc.is_in(["prerealname_no_cert", "id_placeholder", "id_empty"]).fill_null(False)
+    usable = is_p & c["cert_no"].is_not_null().to_numpy() & ~no_number.to_numpy()
     without = is_p & ~usable
-    shifted = (
-        rec["birth"]
-        .str.strptime(pl.Date, "%Y%m%d", strict=False)
-        .dt.offset_by(pl.Series(rng.integers(1, 400, size=n)).cast(pl.String) + "d")
-        .dt.strftime("%Y%m%d")
-    )
-    flipped = rec["gender"].replace_strict({"1": "2", "2": "1"}, default=None)
-    for rate, base, col, value, kind in (
-        (p.birth_contradicts_id, usable, "birth", shifted, "birth_contradicts_id"),
-        (p.gender_contradicts_id, usable, "gender", flipped, "gender_contradicts_id"),
-        (p.conflict_birth_date, without, "birth", shifted, "conflict_birth_date"),
-        (p.conflict_gender, without, "gender", flipped, "conflict_gender"),
+    cur_birth = c["birth"]
+    birth_ok = cur_birth.str.strptime(pl.Date, "%Y%m%d", strict=False).is_not_null().to_numpy()
+    gender_ok = c["gender"].is_in(["1", "2"]).fill_null(False).to_numpy()
+    for rate, base, col, kind in (
+        (p.birth_contradicts_id, usable & birth_ok, "birth", "birth_contradicts_id"),
+        (p.gender_contradicts_id, usable & gender_ok, "gender", "gender_contradicts_id"),
+        (p.conflict_birth_date, without & birth_ok, "birth", "conflict_birth_date"),
+        (p.conflict_gender, without & gender_ok, "gender", "conflict_gender"),
     ):
-        m = take_a(rate, base & value.is_not_null().to_numpy())
-        rec = _label(_set(rec, m, **{col: value}), "d_attr", m, kind)
-    return rec
+        idx = take_a(rate, base)
+        if col == "birth":
+            d = cur_birth.gather(idx).str.strptime(pl.Date, "%Y%m%d")
+            shift = pl.Series(
+                rng.integers(1, 400, size=len(idx)) * np.where(rng.random(len(idx)) < 0.5, -1, 1)
+            )
+            v = pl.select((d + pl.duration(days=shift)).dt.strftime("%Y%m%d")).to_series()
+        else:
+            v = c["gender"].gather(idx).replace_strict({"1": "2", "2": "1"})
+        c.put(idx, col, v)
+        label(idx, "d_attr", kind)
+    return rec.with_columns(list(c.s.values()))

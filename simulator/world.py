@@ -39,6 +39,7 @@ class World:
     cards: pl.DataFrame
     loans: pl.DataFrame
     consent_state: pl.DataFrame
+    consent_records: pl.DataFrame
     assign: pl.DataFrame
     fx: dict[str, float]
     changes: list[dict] = field(default_factory=list)
@@ -85,7 +86,7 @@ class World:
             loans.advance_day(self.loans, self.rng(160, index), day) if index > 0 else self.loans
         )
         self.consent_state, ev = consents.consent_day(
-            self.consent_state, self.rng(170, index), day, first=index == 0
+            self.consent_state, self.consent_records, self.rng(170, index), day, first=index == 0
         )
         self.consent_events = ev.with_columns(
             (
@@ -301,6 +302,7 @@ def build_world(
         cards=cards,
         loans=contracts,
         consent_state=cstate,
+        consent_records=all_recs.select("source_system", "source_cust_no", "open_date"),
         assign=assign,
         fx=dict(acc.FX_BASE),
     )

@@ -85,27 +85,36 @@ def _csv_field(col: str) -> pl.Expr:
     )
 
 
+LINE_KINDS = ("", "field_count", "bad_date", "bad_amount", "bad_encoding")
+
+
 def _choose_line_defects(
     rng: np.random.Generator, n: int, spec: TableSpec, rates: dict[str, float]
 ) -> np.ndarray:
-    """One line-defect kind (or '') per row, mutually exclusive."""
-    kinds = []
+    """One line-defect code per row (index into LINE_KINDS; 0 none), mutually exclusive."""
+    out = np.zeros(n, dtype=np.int8)
     if not spec.line_defects or n == 0:
-        return np.full(n, "", dtype=object)
-    kinds.append(("field_count", rates.get("field_count", 0)))
-    if spec.date_cols:
-        kinds.append(("bad_date", rates.get("bad_date", 0)))
-    if spec.amount_cols:
-        kinds.append(("bad_amount", rates.get("bad_amount", 0)))
-    if spec.text_cols:
-        kinds.append(("bad_encoding", rates.get("bad_encoding", 0)))
+        return out
+    eligible = {
+        "field_count": True,
+        "bad_date": bool(spec.date_cols),
+        "bad_amount": bool(spec.amount_cols),
+        "bad_encoding": bool(spec.text_cols),
+    }
     u = rng.random(n)
-    out = np.full(n, "", dtype=object)
     lo = 0.0
-    for kind, rate in kinds:
-        out[(u >= lo) & (u < lo + rate)] = kind
+    for code, kind in enumerate(LINE_KINDS[1:], start=1):
+        rate = rates.get(kind, 0.0) if eligible[kind] else 0.0
+        out[(u >= lo) & (u < lo + rate)] = code
         lo += rate
     return out
+
+
+def _truth_rows(rows: np.ndarray, kind: str, detail: pl.Series | str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"row": rows.astype(np.int64), "defect_kind": kind, "detail": detail},
+        schema={"row": pl.Int64, "defect_kind": pl.String, "detail": pl.String},
+    )
 
 
 def write_table(
@@ -120,113 +129,92 @@ def write_table(
     """Write one data file; return its flag entry and the truth rows of its defects.
 
     ``labels``: per-row attribute-defect labels (String columns, null = none), same row order.
-    Truth rows: line_no, source_key, defect_kind, detail.
+    Truth rows: line_no, source_key, defect_kind, detail. Defects touch only the rows they
+    hit (scatter), so their cost does not grow with the file.
     """
     n = len(df)
     cols = df.columns
-    kind = _choose_line_defects(rng, n, spec, rates)
-    detail = np.full(n, None, dtype=object)
-    work = df
+    code = _choose_line_defects(rng, n, spec, rates)
+    series = {c: df.get_column(c) for c in cols}
+    found: list[pl.DataFrame] = []
     for k, pool, targets in (
         ("bad_date", BAD_DATES, spec.date_cols),
         ("bad_amount", BAD_AMOUNTS, spec.amount_cols),
     ):
-        rows = np.flatnonzero(kind == k)
+        rows = np.flatnonzero(code == LINE_KINDS.index(k))
         if len(rows) == 0:
             continue
-        which = np.array(targets)[rng.integers(0, len(targets), size=len(rows))]
+        which = rng.integers(0, len(targets), size=len(rows))
         vals = pool[rng.integers(0, len(pool), size=len(rows))]
-        for col in targets:  # loop over the table's few date/amount columns
-            sel = rows[which == col]
+        for j, col in enumerate(targets):  # loop over the table's few date/amount columns
+            sel = rows[which == j]
             if len(sel) == 0:
                 continue
-            repl = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(
-                sel, vals[which == col].tolist()
-            )
-            mask = np.zeros(n, dtype=bool)
-            mask[sel] = True
-            work = work.with_columns(
-                pl.when(pl.Series(mask)).then(repl).otherwise(pl.col(col)).alias(col)
-            )
-            detail[sel] = [f"{k} in {col}: " + v for v in vals[which == col].tolist()]
-    rows = np.flatnonzero(kind == "bad_encoding")
+            v = pl.Series(vals[which == j].tolist(), dtype=pl.String)
+            series[col] = series[col].clone().scatter(sel, v)
+            found.append(_truth_rows(sel, k, f"{k} in {col}: '" + v + "'"))
+    rows = np.flatnonzero(code == LINE_KINDS.index("bad_encoding"))
     if len(rows):
         col = spec.text_cols[0]
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        work = work.with_columns(
-            pl.when(pl.Series(mask))
-            .then(pl.col(col).fill_null("") + SENTINEL)
-            .otherwise(pl.col(col))
-            .alias(col)
+        v = series[col].gather(rows).fill_null("") + SENTINEL
+        series[col] = series[col].clone().scatter(rows, v)
+        found.append(
+            _truth_rows(rows, "bad_encoding", f"invalid {ff.encoding} bytes at the end of {col}")
         )
-        detail[rows] = f"invalid {ff.encoding} bytes at the end of {col}"
+    work = pl.DataFrame(series)
     fields = [_csv_field(c) if ff.fmt == "CSV" else pl.col(c) for c in cols]
-    line = pl.concat_str([f.fill_null("") for f in fields], separator=ff.sep)
-    fc = kind == "field_count"
-    drop_last = fc & (rng.random(n) < 0.5)
-    add_extra = fc & ~drop_last
-    detail[drop_last] = f"expected {len(cols)} fields, last field missing"
-    detail[add_extra] = f"expected {len(cols)} fields, one extra"
-    sep_re = "\x1b" if ff.fmt == "DELIMITED" else ","
-    line = (
-        pl.when(pl.Series(drop_last))
-        .then(line.str.replace(f"{sep_re}[^{sep_re}]*$", ""))
-        .when(pl.Series(add_extra))
-        .then(line + ff.sep + "X")
-        .otherwise(line)
-    )
-    lines = work.select(line.alias("line"))["line"]
-    # exact duplicates follow their original
-    dup = rng.random(n) < (rates.get("duplicate_record", 0) if spec.line_defects else 0)
-    order = np.sort(np.concatenate([np.arange(n) * 2, np.flatnonzero(dup) * 2 + 1]))
-    src = order // 2
-    is_copy = (order % 2) == 1
-    if dup.any():
-        lines = lines.gather(src)
+    lines = work.select(
+        pl.concat_str([f.fill_null("") for f in fields], separator=ff.sep).alias("line")
+    )["line"]
+    del work
+    rows = np.flatnonzero(code == LINE_KINDS.index("field_count"))
+    if len(rows):
+        drop = pl.Series(rng.random(len(rows)) < 0.5)
+        sub = lines.gather(rows)
+        sep_re = "\x1b" if ff.fmt == "DELIMITED" else ","
+        broken = pl.select(
+            pl.when(drop)
+            .then(sub.str.replace(f"{sep_re}[^{sep_re}]*$", ""))
+            .otherwise(sub + ff.sep + "X")
+        ).to_series()
+        lines = lines.scatter(rows, broken)
+        detail = pl.select(
+            pl.when(drop)
+            .then(pl.lit(f"expected {len(cols)} fields, last field missing"))
+            .otherwise(pl.lit(f"expected {len(cols)} fields, one extra"))
+        ).to_series()
+        found.append(_truth_rows(rows, "field_count", detail))
+    # exact duplicates follow their original line
+    dup_rate = rates.get("duplicate_record", 0.0) if spec.line_defects else 0.0
+    # (never of a line that is already broken, so each line has exactly one defect kind)
+    dup = np.flatnonzero((rng.random(n) < dup_rate) & (code == 0))
     header = 1 if ff.fmt == "CSV" else 0
-    line_no = np.arange(len(src)) + 1 + header
-
+    # physical line of each row's original: the row, plus the copies inserted before it
+    shift = np.zeros(n + 1, dtype=np.int64)
+    if len(dup):
+        np.add.at(shift, dup + 1, 1)
+        shift = np.cumsum(shift)
+        src = np.sort(np.concatenate([np.arange(n), dup]), kind="stable")
+        lines = lines.gather(src)
+        found.append(
+            _truth_rows(
+                dup,
+                "duplicate_record",
+                "exact duplicate of line "
+                + pl.Series(dup + shift[dup] + 1 + header).cast(pl.String),
+            )
+        )
     nbytes, md5 = _write_lines(path, lines, ff, cols if header else None)
-    # truth rows
-    keys = df[spec.key]
-    parts = []
-    orig_pos = np.flatnonzero(~is_copy)
-    if (kind != "").any():
-        m = kind[src[orig_pos]] != ""
-        pos = orig_pos[m]
-        parts.append(
-            pl.DataFrame(
-                {
-                    "line_no": line_no[pos],
-                    "source_key": keys.gather(src[pos]),
-                    "defect_kind": kind[src[pos]].astype(str),
-                    "detail": detail[src[pos]].astype(str),
-                }
-            )
-        )
-    if is_copy.any():
-        pos = np.flatnonzero(is_copy)
-        parts.append(
-            pl.DataFrame(
-                {
-                    "line_no": line_no[pos],
-                    "source_key": keys.gather(src[pos]),
-                    "defect_kind": "duplicate_record",
-                    "detail": "exact duplicate of line "
-                    + pl.Series(line_no[pos] - 1).cast(pl.String),
-                }
-            )
-        )
-    if labels is not None and len(labels.columns):
-        lab = labels.with_columns(pl.Series("line_no", line_no[orig_pos]), keys.alias("source_key"))
+    rows_total = len(lines)
+    del lines
+    if labels is not None and len(labels.columns) and n:
+        lab = labels.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
         for c in labels.columns:
             sub = lab.filter(pl.col(c).is_not_null())
             if len(sub):
-                parts.append(
+                found.append(
                     sub.select(
-                        "line_no",
-                        "source_key",
+                        "row",
                         pl.col(c).alias("defect_kind"),
                         pl.lit("source record").alias("detail"),
                     )
@@ -237,8 +225,19 @@ def write_table(
         "defect_kind": pl.String,
         "detail": pl.String,
     }
-    truth = pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
-    return WrittenFile(path.name, len(src), nbytes, md5), truth
+    if not found:
+        return WrittenFile(path.name, rows_total, nbytes, md5), pl.DataFrame(schema=schema)
+    t = pl.concat(found)
+    r = t["row"].to_numpy()
+    is_copy = (t["defect_kind"] == "duplicate_record").to_numpy()
+    line_no = r + shift[r] + 1 + header + is_copy
+    truth = t.select(
+        pl.Series("line_no", line_no),
+        df.get_column(spec.key).gather(r).alias("source_key"),
+        "defect_kind",
+        "detail",
+    ).sort("line_no", "defect_kind")
+    return WrittenFile(path.name, rows_total, nbytes, md5), truth
 
 
 def _write_lines(
