@@ -13,6 +13,9 @@ import time
 
 from crmwh import config
 
+# Progress lines are this command's output; Dagster's own event log stays in the instance (UI).
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run the daily pipeline through Dagster for a date range")
@@ -51,12 +54,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from orchestration.batch_status import batch_status, readiness
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_defs
     from orchestration.partitions import first_biz_date
     from orchestration.pipeline.jobs import DAILY_JOB
 
     days = _resolve_range(args)
-    job = defs.resolve_job_def(DAILY_JOB)
+    job = build_defs().resolve_job_def(DAILY_JOB)
     landing, lake = config.landing_dir(), config.lake_dir()
     first = first_biz_date()
     with DagsterInstance.get() as instance:
@@ -68,12 +71,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"[{i}/{len(days)}] {day}: running {DAILY_JOB} ...", flush=True)
             t0 = time.perf_counter()
             result = job.execute_in_process(
-                partition_key=day.isoformat(), instance=instance, raise_on_error=False
+                partition_key=day.isoformat(),
+                instance=instance,
+                raise_on_error=False,
+                run_config=QUIET_LOGS,
             )
             secs = time.perf_counter() - t0
             if not result.success:
                 for event in result.all_events:
-                    if event.is_failure and event.step_failure_data is not None:
+                    if event.is_step_failure:
                         err = event.step_failure_data.error
                         user = event.step_failure_data.user_failure_data
                         why = user.description if user and user.description else err.message

@@ -22,8 +22,8 @@ concurrency:
   pools:
     # Only the warehouse writers use a pool: one DuckDB writer at a time.
     default_limit: 1
-run_queue:
-  max_concurrent_runs: 4
+  runs:
+    max_concurrent_runs: 4
 # Pool used by every asset that writes the DuckDB warehouse file: {WAREHOUSE_POOL}
 """
 

@@ -48,6 +48,3 @@ def build_partitions() -> DailyPartitionsDefinition:
         timezone=BANK_TIMEZONE,
         end_offset=1,
     )
-
-
-biz_date_partitions = build_partitions()

@@ -101,7 +101,7 @@ def build_extract_asset(system: str, partitions_def: PartitionsDefinition) -> As
             ) from exc
         except BatchRefused as exc:
             raise Failure(
-                description=f"batch refused: {exc}",
+                description=f"{system} {day}: batch refused: {exc}",
                 metadata={"system": system, "biz_date": day.isoformat(), "reason": str(exc)},
                 allow_retries=False,
             ) from exc
