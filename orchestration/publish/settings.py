@@ -1,0 +1,42 @@
+"""Publish settings: how many versions to keep and which tables are reference data.
+
+Adding a mart to the published set is configuration, not code: write ``models/serving/pub_<mart>.sql``
+(it carries the five branch codes, so it is filtered per branch) or, for a table without branch
+codes that is safe for every branch, list it in ``publish_config.yml``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from orchestration.publish.errors import PublishError
+
+CONFIG_FILE = Path(__file__).with_name("publish_config.yml")
+DEFAULT_KEEP = 3
+
+
+def keep_versions() -> int:
+    """``CRM_SERVING_KEEP`` (default 3): how many published versions stay on disk."""
+    raw = os.environ.get("CRM_SERVING_KEEP", str(DEFAULT_KEEP))
+    try:
+        keep = int(raw)
+    except ValueError:
+        raise PublishError(f"CRM_SERVING_KEEP must be a whole number, got {raw!r}") from None
+    if keep < 1:
+        raise PublishError(f"CRM_SERVING_KEEP must be at least 1, got {keep}")
+    return keep
+
+
+def reference_tables(path: Path = CONFIG_FILE) -> frozenset[str]:
+    """Published names of the tables copied whole into every branch file."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PublishError(f"cannot read publish config {path}: {exc}") from exc
+    names = doc.get("reference_tables") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise PublishError(f"{path}: reference_tables must be a list of table names")
+    return frozenset(n.removeprefix("pub_") for n in names)
