@@ -98,7 +98,7 @@ def build_accounts(
     days: int,
 ) -> pl.DataFrame:
     """Core accounts with balances. ``aum``: entity_id, aum (fen), drain_start_date."""
-    rec_aum = core.select("entity_id").join(aum, on="entity_id", how="left")
+    rec_aum = core.select("entity_id").join(aum, on="entity_id", how="left", maintain_order="left")
     slots = _slots(rng, core, rec_aum["aum"].to_numpy() / 100)
     rec = slots["rec"].to_numpy()
     k = len(rec)
@@ -117,7 +117,11 @@ def build_accounts(
         .to_series()
         .to_numpy()
     )
-    ent_aum = ent.to_frame("entity_id").join(aum, on="entity_id", how="left")["aum"].to_numpy()
+    ent_aum = (
+        ent.to_frame("entity_id")
+        .join(aum, on="entity_id", how="left", maintain_order="left")["aum"]
+        .to_numpy()
+    )
     rate = pl.Series(cur).replace_strict(FX_BASE, return_dtype=pl.Float64).to_numpy()
     bal = np.round(ent_aum * weight / wsum / rate).astype(np.int64)
     # open dates: after the customer record opened; time deposits inside their current term

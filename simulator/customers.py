@@ -52,7 +52,7 @@ def entity_attributes(persons: pl.DataFrame, ents: pl.DataFrame) -> pl.DataFrame
         pl.col("birth_date").alias("adult_from"),
         pl.col("region_code").alias("region"),
     ).with_columns(pl.col("adult_from").dt.offset_by("18y"))
-    e = ents.join(rep, on="legal_rep_entity_id", how="left").select(
+    e = ents.join(rep, on="legal_rep_entity_id", how="left", maintain_order="left").select(
         "entity_id",
         pl.lit("E").alias("kind"),
         "name",

@@ -377,9 +377,14 @@ class Generator:
             .agg(pl.col("credit_limit").sum().alias("limit_fen"))
         )
         persons = (
-            w.persons.join(pre, on="entity_id", how="left")
-            .join(w.aum.select("entity_id", "aum", "drain_start_date"), on="entity_id", how="left")
-            .join(limits, on="entity_id", how="left")
+            w.persons.join(pre, on="entity_id", how="left", maintain_order="left")
+            .join(
+                w.aum.select("entity_id", "aum", "drain_start_date"),
+                on="entity_id",
+                how="left",
+                maintain_order="left",
+            )
+            .join(limits, on="entity_id", how="left", maintain_order="left")
             .with_columns(
                 pl.col("pre_realname").fill_null(False),
                 (pl.col("aum") / 100).alias("aum_target_yuan"),
@@ -396,6 +401,7 @@ class Generator:
             w.aum.select("entity_id", (pl.col("aum") / 100).alias("aum_target_yuan")),
             on="entity_id",
             how="left",
+            maintain_order="left",
         ).write_parquet(t / "enterprises.parquet")
         df = (
             pl.concat([f.cast(DEFECT_SCHEMA) for f in self.defect_frames])

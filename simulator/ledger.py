@@ -196,7 +196,9 @@ def core_day(
 
     # drains
     if len(drain):
-        dr = ent.to_frame("entity_id").join(drain, on="entity_id", how="left")["drain_start_date"]
+        dr = ent.to_frame("entity_id").join(
+            drain, on="entity_id", how="left", maintain_order="left"
+        )["drain_start_date"]
         draining = live & (dr.to_numpy().astype("datetime64[D]") <= d64) & (status == "A")
         early = np.flatnonzero(draining & ~np.isin(prod, ["D01", "C01"]) & (bal > 0))
         tx.add(
@@ -323,7 +325,9 @@ def card_day(
         .group_by("linked_acct_no")
         .agg(pl.col("card").first())
     )
-    pos = pos_spend.join(debit, left_on="acct_no", right_on="linked_acct_no", how="inner")
+    pos = pos_spend.join(
+        debit, left_on="acct_no", right_on="linked_acct_no", how="inner", maintain_order="left"
+    )
     add(
         pos["card"].to_numpy(),
         pos["amount"].to_numpy(),

@@ -58,7 +58,15 @@ def build_org(rng: np.random.Generator, n_persons: int, n_enterprises: int) -> O
     """Branch tree and staff sized for the population."""
     n_outlets = max(8, round(n_persons / 2500))
     n_sub = max(3, int(np.ceil(n_outlets / 2.5)))
-    d = reference.districts()
+    # provinces first (about one per six sub-branches, at least two), then their districts
+    all_d = reference.districts()
+    provs_all = all_d.select("prov_code", "weight").unique().sort("prov_code")
+    n_prov = int(np.clip(round(n_sub / 6), 2, len(provs_all)))
+    pw = provs_all["weight"].to_numpy() / provs_all["weight"].sum()
+    picked = provs_all["prov_code"].gather(
+        rng.choice(len(provs_all), size=n_prov, replace=False, p=pw)
+    )
+    d = all_d.filter(pl.col("prov_code").is_in(picked.implode()))
     p = d["dist_weight"].to_numpy()
     p = p / p.sum()
     k = min(n_sub, len(d))
@@ -230,7 +238,7 @@ def active_rms(org: Org) -> pl.DataFrame:
     """Active relationship managers at active front-line branches (sub-branch or outlet)."""
     b = org.branches.filter(pl.col("status") == "A").select("branch_code", "branch_level")
     return org.staff.filter((pl.col("role") == "RM") & (pl.col("status") == "A")).join(
-        b, on="branch_code"
+        b, on="branch_code", maintain_order="left"
     )
 
 
@@ -284,6 +292,13 @@ def _one_change(org: Org, rng: np.random.Generator, kind: str, day: dt.date) -> 
         ]
     if len(active_out) < 3:
         return []
+    if kind == "reparent":  # only outlets whose province has another sub-branch can move
+        subs_a = br.filter((pl.col("branch_level") == 4) & (pl.col("status") == "A"))
+        per_prov = subs_a.group_by(pl.col("region_code") // 10000).len()
+        movable = per_prov.filter(pl.col("len") >= 2)["region_code"]
+        active_out = active_out.filter((pl.col("region_code") // 10000).is_in(movable.implode()))
+        if len(active_out) == 0:
+            return []
     o = active_out.row(int(rng.integers(len(active_out))), named=True)
     code = o["branch_code"]
     if kind == "reparent":
@@ -292,6 +307,10 @@ def _one_change(org: Org, rng: np.random.Generator, kind: str, day: dt.date) -> 
             & (pl.col("status") == "A")
             & (pl.col("branch_code") != o["parent_code"])
         )
+        # another sub-branch of the same city if there is one, else of the same province
+        same_city = subs.filter(pl.col("region_code") // 100 == o["region_code"] // 100)
+        same_prov = subs.filter(pl.col("region_code") // 10000 == o["region_code"] // 10000)
+        subs = same_city if len(same_city) else same_prov
         if len(subs) == 0:
             return []
         new = subs["branch_code"][int(rng.integers(len(subs)))]

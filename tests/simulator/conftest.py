@@ -39,3 +39,17 @@ def frames(bank: Bank) -> dict[tuple[str, dt.date], pl.DataFrame]:
 @pytest.fixture(scope="session")
 def defects(bank: Bank) -> pl.DataFrame:
     return bank.truth_table("defects")
+
+
+@pytest.fixture(scope="session")
+def clean_frames(frames: dict, defects: pl.DataFrame) -> dict:
+    """``frames`` without the lines that carry a line defect (bad dates or amounts, copies)."""
+    lines = defects.filter(
+        pl.col("defect_kind").is_in(["bad_date", "bad_amount", "duplicate_record"])
+    ).select("file", pl.col("line_no").alias("_line_no"))
+    out = {}
+    for (table, day), df in frames.items():
+        name = f"{table}_{day:%Y%m%d}.dat"
+        drop = lines.filter(pl.col("file") == name).select("_line_no")
+        out[(table, day)] = df.join(drop, on="_line_no", how="anti")
+    return out
