@@ -83,7 +83,7 @@ def iter_chunks(path: Path, layout: Layout, chunk_bytes: int) -> Iterator[tuple[
             if not block:
                 break
             data = pending + block if pending else block
-            if layout.is_csv:
+            if layout.is_csv and b'"' in data:  # a quoted field may hold a line break
                 seps = record_sep_positions(np.frombuffer(data, np.uint8), layout)
                 cut = int(seps[-1]) + sep_len if len(seps) else 0
             else:
