@@ -32,6 +32,7 @@ from orchestration.quality.loaders import LoadedBatch, LoaderError, load_batch
 from orchestration.quality.suites import GX_SEVERITY, SuiteError, SuiteFile, load_suite, severity_of
 
 DOCS_SITE = "local_site"
+DOCS_INDEX_LIMIT = 64  # newest validation results linked from the Data Docs index
 EXAMPLES = 5  # unexpected values kept per failed expectation in the outcome
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 
@@ -189,7 +190,12 @@ def _gx_context(gx: Any) -> Any:
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(docs_dir()),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # The index loads every result it links: without a limit each build would read
+                # the whole history. Older pages stay on disk; results/<date>/ has them all.
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "validation_results_limit": DOCS_INDEX_LIMIT,
+                },
             }
         },
         analytics_enabled=False,

@@ -14,10 +14,13 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     DagsterInstance,
     DailyPartitionsDefinition,
+    MaterializeResult,
     asset,
     materialize,
+    multi_asset,
 )
 
 import tests.quality.qfixtures as qf
@@ -166,3 +169,48 @@ def test_missing_suite_fails_the_check(tmp_path: Path, monkeypatch: pytest.Monke
     assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
     assert "not found" in evaluation.metadata["suite_could_not_run"].value
     assert not marker.exists()
+
+
+def test_blocking_per_table_inside_a_system_multi_asset(tmp_path: Path) -> None:
+    """Like extract_<system>: one op emits every table; a failed table blocks only its own
+    downstream assets, the other table's downstream still builds."""
+    account_key = AssetKey(["raw", "core", "core_account"])
+    acct_downstream = AssetKey(["staging", "stg_core__accounts"])
+
+    @multi_asset(
+        specs=[AssetSpec(RAW_KEY), AssetSpec(account_key)],
+        partitions_def=PARTITIONS,
+        name="extract_core",
+    )
+    def extract_core(context: AssetExecutionContext):
+        day = dt.date.fromisoformat(context.partition_key)
+        cols = qf.raw_rows("core_customer", 12)
+        null_key(cols)
+        qf.write_raw(config.lake_dir(), "core_customer", day, columns=cols)
+        qf.write_raw(config.lake_dir(), "core_account", day)
+        yield MaterializeResult(asset_key=RAW_KEY)
+        yield MaterializeResult(asset_key=account_key)
+
+    @asset(key=DOWNSTREAM_KEY, deps=[RAW_KEY], partitions_def=PARTITIONS)
+    def stg_customers() -> None:
+        return None
+
+    @asset(key=acct_downstream, deps=[account_key], partitions_def=PARTITIONS)
+    def stg_accounts() -> None:
+        return None
+
+    checks = build_raw_asset_checks(PARTITIONS, systems=["core"])[:2]
+    result = materialize(
+        [extract_core, stg_customers, stg_accounts, *checks],
+        partition_key="2026-11-03",
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    verdicts = {
+        e.asset_key: e.severity if not e.passed else None
+        for e in result.get_asset_check_evaluations()
+    }
+    assert verdicts == {RAW_KEY: AssetCheckSeverity.ERROR, account_key: None}
+    built = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert acct_downstream in built
+    assert DOWNSTREAM_KEY not in built
