@@ -65,8 +65,12 @@ def as_chars(values: pl.Series, width: int) -> np.ndarray:
 def digits(values: np.ndarray, width: int) -> np.ndarray:
     """Non-negative integers -> (n, width) ASCII digit matrix, zero padded."""
     values = np.asarray(values, dtype=np.int64)
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return ((values[:, None] // powers[None, :]) % 10 + 48).astype(np.uint8)
+    out = np.empty((len(values), width), dtype=np.uint8)
+    rest = values.copy()
+    for i in range(width - 1, -1, -1):  # one column (digit position) at a time: small temporaries
+        out[:, i] = rest % 10 + 48
+        rest //= 10
+    return out
 
 
 def date_parts(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,15 +19,30 @@ import polars as pl
 
 from simulator.cards import MCC, MCC_P
 
-CHANNELS = np.array(["MOB", "POS", "ATM", "WEB", "CNT"])
+TXN_CHANNELS = ["CNT", "ATM", "MOB", "WEB", "POS", "SYS"]
+_CH = {c: i for i, c in enumerate(TXN_CHANNELS)}
+MEMOS = [
+    "开户存入",
+    "代发工资",
+    "转账存入",
+    "快捷支付",
+    "消费",
+    "ATM取款",
+    "网银转账",
+    "柜面取款",
+    "对公付款",
+    "到期利息转存",
+    "到期利息",
+    "到期转活期",
+    "提前支取",
+    "跨行转出",
+    "结息",
+]
+_MEMO = {m: i for i, m in enumerate(MEMOS)}
+# personal spending: channel, its probability and its memo
+SPEND_CHANNELS = np.array([_CH["MOB"], _CH["POS"], _CH["ATM"], _CH["WEB"], _CH["CNT"]])
 CHANNEL_P = np.array([0.45, 0.33, 0.1, 0.07, 0.05])
-SPEND_MEMO = {
-    "MOB": "快捷支付",
-    "POS": "消费",
-    "ATM": "ATM取款",
-    "WEB": "网银转账",
-    "CNT": "柜面取款",
-}
+SPEND_MEMOS = np.array([_MEMO[m] for m in ("快捷支付", "消费", "ATM取款", "网银转账", "柜面取款")])
 
 
 def _seg_cumsum(values: np.ndarray, group_start: np.ndarray) -> np.ndarray:
@@ -57,21 +72,21 @@ class DayTxns:
         acct: np.ndarray,
         dr_cr: str,
         amount: np.ndarray,
-        channel,
-        memo,
-        counterparty=None,
-        rng=None,
+        channel: str | np.ndarray,
+        memo: str | np.ndarray,
+        counterparty: np.ndarray | None = None,
     ) -> None:
+        """channel/memo: one value for all rows, or per-row codes (TXN_CHANNELS/MEMOS)."""
         k = len(acct)
         if k == 0:
             return
         self.parts.append(
             {
-                "acct": acct,
-                "dr_cr": np.full(k, dr_cr),
-                "amount": amount,
-                "channel": channel if isinstance(channel, np.ndarray) else np.full(k, channel),
-                "memo": memo if isinstance(memo, np.ndarray) else np.full(k, memo),
+                "acct": np.asarray(acct, dtype=np.int64),
+                "dr_cr": np.full(k, 1 if dr_cr == "C" else 0, dtype=np.int8),
+                "amount": np.asarray(amount, dtype=np.int64),
+                "channel": channel if isinstance(channel, np.ndarray) else np.full(k, _CH[channel]),
+                "memo": memo if isinstance(memo, np.ndarray) else np.full(k, _MEMO[memo]),
                 "cpty": counterparty if counterparty is not None else np.zeros(k, dtype=np.int64),
             }
         )
@@ -93,15 +108,21 @@ def core_day(
     k = len(accounts)
     bal = accounts["bal"].to_numpy().copy()
     accrued = accounts["accrued"].to_numpy().copy()
-    prod = accounts["product_code"].to_numpy()
-    cur = accounts["currency"].to_numpy()
-    status = accounts["status"].to_numpy().copy()
+    demand = accounts["product_code"].is_in(["D01", "C01"]).to_numpy()
+    is_cny = (accounts["currency"] == "CNY").to_numpy()
+    # status as codes: 0 active, 1 dormant/frozen, 2 closed
+    status = np.where(
+        (accounts["status"] == "A").to_numpy(),
+        0,
+        np.where((accounts["status"] == "C").to_numpy(), 2, 1),
+    )
+    was_closed = status == 2
     open_d = accounts["open_date"].to_numpy().astype("datetime64[D]")
     close_d = accounts["close_date"].to_numpy().astype("datetime64[D]").copy()
     maturity = accounts["maturity"].to_numpy().astype("datetime64[D]").copy()
     term = accounts["term"].to_numpy()
     ent = accounts["entity_id"]
-    live = (open_d <= d64) & (status != "C")
+    live = (open_d <= d64) & (status != 2)
     changed = np.zeros(k, dtype=bool)
     tx = DayTxns()
 
@@ -110,9 +131,7 @@ def core_day(
     idx = np.flatnonzero(opening)
     tx.add(idx, "C", bal[idx], "CNT", "开户存入")
 
-    is_cny_demand = (
-        live & np.isin(prod, ["D01", "C01"]) & (cur == "CNY") & (status == "A") & ~opening
-    )
+    is_cny_demand = live & demand & is_cny & (status == 0) & ~opening
     ent_idx = ent.str.slice(1).cast(pl.Int64).to_numpy()
     is_person = (ent.str.slice(0, 1) == "P").to_numpy()
 
@@ -159,13 +178,15 @@ def core_day(
         cum = _seg_cumsum(amt, starts)
         ok = cum <= bal[idx]
         idx, amt = idx[ok], amt[ok]
-        chan = np.where(is_person[idx], CHANNELS[rng.choice(5, size=len(idx), p=CHANNEL_P)], "WEB")
-        memo = pl.Series(chan).replace_strict(SPEND_MEMO).to_numpy()
-        memo = np.where(is_person[idx], memo, "对公付款")
-        cpty = np.where(np.isin(chan, ["WEB", "MOB"]), _external_accounts(rng, len(idx)), 0)
+        pick = rng.choice(5, size=len(idx), p=CHANNEL_P)
+        person = is_person[idx]
+        chan = np.where(person, SPEND_CHANNELS[pick], _CH["WEB"])
+        memo = np.where(person, SPEND_MEMOS[pick], _MEMO["对公付款"])
+        online = (chan == _CH["WEB"]) | (chan == _CH["MOB"])
+        cpty = np.where(online, _external_accounts(rng, len(idx)), 0)
         tx.add(idx, "D", amt, chan, memo, cpty)
         np.subtract.at(bal, idx, amt)
-        pos = chan == "POS"
+        pos = chan == _CH["POS"]
         pos_spend = pl.DataFrame(
             {
                 "acct_no": acct_no.gather(idx[pos]),
@@ -190,7 +211,7 @@ def core_day(
     bal[p_] += interest[~roll]
     tx.add(p_, "D", bal[p_].copy(), "SYS", "到期转活期")
     bal[p_] = 0
-    status[p_] = "C"
+    status[p_] = 2
     close_d[p_] = d64
     changed[p_] = True
 
@@ -199,16 +220,16 @@ def core_day(
         dr = ent.to_frame("entity_id").join(
             drain, on="entity_id", how="left", maintain_order="left"
         )["drain_start_date"]
-        draining = live & (dr.to_numpy().astype("datetime64[D]") <= d64) & (status == "A")
-        early = np.flatnonzero(draining & ~np.isin(prod, ["D01", "C01"]) & (bal > 0))
+        draining = live & (dr.to_numpy().astype("datetime64[D]") <= d64) & (status == 0)
+        early = np.flatnonzero(draining & ~demand & (bal > 0))
         tx.add(
             early, "D", bal[early].copy(), "CNT", "提前支取", _external_accounts(rng, len(early))
         )
         bal[early] = 0
-        status[early] = "C"
+        status[early] = 2
         close_d[early] = d64
         changed[early] = True
-        dem = np.flatnonzero(draining & np.isin(prod, ["D01", "C01"]))
+        dem = np.flatnonzero(draining & demand)
         out = np.round(bal[dem] * rng.uniform(0.1, 0.2, size=len(dem))).astype(np.int64)
         last = (bal[dem] - out) < 100_000
         out = np.where(last, bal[dem], out)
@@ -218,29 +239,32 @@ def core_day(
         )
         bal[dem] -= out
         fin = dem[last]
-        status[fin] = "C"
+        status[fin] = 2
         close_d[fin] = d64
         changed[fin] = True
 
     # interest accrual (settled quarterly on the 21st of Mar/Jun/Sep/Dec for demand accounts)
-    accr = live & (status != "C")
+    accr = live & (status != 2)
     accrued = np.where(
         accr,
         accrued + np.round(bal * accounts["rate"].to_numpy() / 100 / 360).astype(np.int64),
         accrued,
     )
     if day.month in (3, 6, 9, 12) and day.day == 21:
-        idx = np.flatnonzero(accr & np.isin(prod, ["D01", "C01"]) & (accrued > 0))
+        idx = np.flatnonzero(accr & demand & (accrued > 0))
         tx.add(idx, "C", accrued[idx].copy(), "SYS", "结息")
         bal[idx] += accrued[idx]
         accrued[idx] = 0
-    accrued = np.where(status == "C", 0, accrued)
+    accrued = np.where(status == 2, 0, accrued)
 
     ts = d64.astype("datetime64[us]") + rng.integers(0, 86400, size=k).astype("timedelta64[s]")
     accounts = accounts.with_columns(
         pl.Series("bal", bal),
         pl.Series("accrued", accrued),
-        pl.Series("status", status),
+        pl.when(pl.Series((status == 2) & ~was_closed))
+        .then(pl.lit("C"))
+        .otherwise(pl.col("status"))
+        .alias("status"),
         pl.Series("close_date", close_d).cast(pl.Date),
         pl.Series("maturity", maturity).cast(pl.Date),
         pl.when(pl.Series(changed))
@@ -256,12 +280,11 @@ def _txn_frame(
     tx: DayTxns, acct_no: pl.Series, rng: np.random.Generator, d64: np.datetime64
 ) -> pl.DataFrame:
     """The day's core transactions in time order (counterparty 0 = none)."""
+    names = ("acct", "dr_cr", "amount", "channel", "memo", "cpty")
     if tx.parts:
-        cols = {c: np.concatenate([p[c] for p in tx.parts]) for c in tx.parts[0]}
+        cols = {c: np.concatenate([p[c] for p in tx.parts]) for c in names}
     else:
-        e = np.zeros(0, dtype=np.int64)
-        s = np.zeros(0, dtype="<U1")
-        cols = {"acct": e, "dr_cr": s, "amount": e, "channel": s, "memo": s, "cpty": e}
+        cols = {c: np.zeros(0, dtype=np.int64) for c in names}
     n = len(cols["acct"])
     secs = np.sort(rng.integers(6 * 3600, 24 * 3600, size=n))
     order = rng.permutation(n)
@@ -271,11 +294,11 @@ def _txn_frame(
         {
             "acct_no": acct_no.gather(cols["acct"][order]),
             "txn_ts": d64.astype("datetime64[us]") + secs.astype("timedelta64[s]"),
-            "dr_cr": cols["dr_cr"][order].astype(str),
-            "amount": cols["amount"][order].astype(np.int64),
-            "channel": cols["channel"][order].astype(str),
+            "dr_cr": pl.Series(["D", "C"]).gather(cols["dr_cr"][order]),
+            "amount": cols["amount"][order],
+            "channel": pl.Series(TXN_CHANNELS).gather(cols["channel"][order]),
             "counterparty_acct": cp_str,
-            "memo": cols["memo"][order].astype(str),
+            "memo": pl.Series(MEMOS).gather(cols["memo"][order]),
         }
     ).with_columns(
         pl.col("txn_ts").cast(pl.Datetime("us")),
