@@ -124,6 +124,19 @@ def _binary_over(data: bytes | memoryview, ends_incl: np.ndarray) -> pa.BinaryAr
     )
 
 
+def _valid_utf8(data: bytes) -> bool:
+    """Arrow's SIMD UTF-8 check, without building a Python str of the whole chunk."""
+    offsets = np.array([0, len(data)], np.int64)
+    one = pa.Array.from_buffers(
+        pa.large_binary(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    try:
+        one.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _to_utf8(orig: bytes, layout: Layout) -> tuple[bytes, bool]:
     """Decode the chunk in one call; return UTF-8 bytes and whether any byte was invalid.
 
@@ -132,12 +145,8 @@ def _to_utf8(orig: bytes, layout: Layout) -> tuple[bytes, bool]:
     """
     if orig.isascii():
         return orig, False
-    if layout.encoding == "UTF-8":
-        try:
-            orig.decode("utf-8")
-            return orig, False
-        except UnicodeDecodeError:
-            pass
+    if layout.encoding == "UTF-8" and _valid_utf8(orig):
+        return orig, False
     if layout.encoding == "GB18030":
         try:
             return orig.decode("gb18030").encode("utf-8"), False
