@@ -1,0 +1,36 @@
+{#-
+    Calendar: one row per day from var dim_date_start to var dim_date_end (defaults 1950-01-01
+    to 2050-12-31, wide enough for account open dates and maturities). Every calendar day is a
+    business date in this bank (the core system closes every day), so no holiday calendar.
+-#}
+with spine as (
+    select date_day
+    from {{ date_spine(var('dim_date_start', '1950-01-01'), var('dim_date_end', '2050-12-31')) }}
+        as spine
+),
+
+final as (
+    select
+        date_day,
+        cast({{ date_yyyymmdd('date_day') }} as integer) as date_key,
+        extract(year from date_day) as year_number,
+        extract(quarter from date_day) as quarter_number,
+        extract(month from date_day) as month_number,
+        extract(day from date_day) as day_of_month,
+        extract(isodow from date_day) as iso_day_of_week,
+        extract(week from date_day) as iso_week_number,
+        extract(isodow from date_day) in (6, 7) as is_weekend,
+        cast(date_trunc('month', date_day) as date) as month_start_date,
+        cast(date_trunc('month', date_day) + interval 1 month - interval 1 day as date)
+            as month_end_date,
+        date_day
+        = cast(date_trunc('month', date_day) + interval 1 month - interval 1 day as date)
+            as is_month_end,
+        date_day
+        = cast(date_trunc('quarter', date_day) + interval 3 month - interval 1 day as date)
+            as is_quarter_end,
+        extract(month from date_day) = 12 and extract(day from date_day) = 31 as is_year_end
+    from spine
+)
+
+select * from final
