@@ -6,13 +6,15 @@ What counts as raw (JR/T 0171 sensitive personal information):
   valid region digit and birth date, or a 15-digit first-generation number with a valid
   region digit and birth date (19YYMMDD);
 - mobiles: an 11-digit run ``1[3-9]\\d{9}`` (also inside longer text, or after ``86``);
+  digits written in the usual groups (``138 1234 5678``, ``4111-1111-1111-1111``,
+  ``110105 19491231 002X``) are joined before the checks;
 - card numbers: a Luhn-valid run of 16 to 19 digits;
 - full names: a whole text value equal to a name from a given list (the simulator's truth).
 
 Set-based in DuckDB: per table, the text columns are unpivoted, values with no run of eleven or
 more digits are dropped by one regular expression, the rest are split into digit runs with
-``regexp_extract_all`` and classified with SQL list lambdas (check digits, Luhn). Full-width
-digits are folded to ASCII first. Findings never carry a raw value, only a masked example, so a
+``regexp_extract_all`` (plus the written groups above) and classified with SQL list lambdas (check digits, Luhn). Full-width
+digits are folded to ASCII and ``x`` to ``X`` first. Findings never carry a raw value, only a masked example, so a
 finding can be logged safely.
 
 Masked values (``110101********1234``, ``138****1234``, ``622588******1234``) break the runs
@@ -34,6 +36,16 @@ _ID_WEIGHTS = "[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]"
 _DIGITS = "list_transform(string_split(r, ''), lambda ch: try_cast(ch as integer))"
 
 # r is one run of digits (possibly ending in X). Each kind is a boolean SQL expression over r.
+# Values worth a closer look: a run of 11+ digits, or digits in the usual written groups.
+_PREFILTER = "[0-9]{11}|[0-9]{3}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{6}[ -][0-9]{8}"
+# Written groups, separators removed before classifying: cards 4-4-4-4(-3), mobiles 3-4-4,
+# identity numbers 6-8-4.
+_GROUPED = (
+    "[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}(?:[ -]?[0-9]{1,3})?"
+    "|1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}"
+    "|[1-8][0-9]{5}[ -][0-9]{8}[ -][0-9]{3}[0-9X]"
+)
+
 _ID18 = f"""(
     length(r) = 18 and regexp_full_match(r, '[1-8][0-9]{{16}}[0-9X]')
     and try_strptime(substr(r, 7, 8), '%Y%m%d') between date '1900-01-01' and current_date
@@ -144,12 +156,15 @@ def _scan_db(
         rows = con.execute(
             f"""
             with v as (
-                select col, translate(val, '{_FULLWIDTH[0]}', '{_FULLWIDTH[1]}') as val
+                select col, upper(translate(val, '{_FULLWIDTH[0]}', '{_FULLWIDTH[1]}')) as val
                 from {unpivot}
-                where regexp_matches(val, '[0-9０-９]{{11}}')
             ),
             runs as (
-                select col, unnest(regexp_extract_all(val, '[0-9]+X?')) as r from v
+                select col, unnest(regexp_extract_all(val, '[0-9]+X?')) as r
+                from v where regexp_matches(val, '{_PREFILTER}')
+                union all
+                select col, regexp_replace(unnest(regexp_extract_all(val, '{_GROUPED}')), '[ -]', '', 'g')
+                from v where regexp_matches(val, '{_PREFILTER}')
             ),
             kinds as (
                 select col, r, case

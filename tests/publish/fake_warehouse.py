@@ -82,7 +82,16 @@ def build(path: Path, customers_per_outlet: int = 20, plant: str | None = None) 
         levels = codes5(code)
         if code in MERGED:
             branch_rows.append(
-                (code, name, level, parent, *levels, "A", DATES[0], MERGE_DATE - dt.timedelta(days=1))
+                (
+                    code,
+                    name,
+                    level,
+                    parent,
+                    *levels,
+                    "A",
+                    DATES[0],
+                    MERGE_DATE - dt.timedelta(days=1),
+                )
             )
             branch_rows.append((code, name, level, parent, *levels, "M", MERGE_DATE, None))
         else:

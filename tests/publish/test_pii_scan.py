@@ -1,0 +1,92 @@
+"""The PII scanner finds each kind of raw personal data when planted, and nothing when masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.publish import publish
+from orchestration.publish.pii_scan import main as scan_main
+from orchestration.publish.pii_scan import scan_files, scan_serving
+from tests.publish import fake_warehouse as fw
+
+KIND = {
+    "id18": "resident_id_18",
+    "fullwidth_id": "resident_id_18",
+    "id15": "resident_id_15",
+    "mobile": "mobile",
+    "card": "card_no",
+    "name": "full_name",
+}
+
+
+@pytest.mark.parametrize("plant", sorted(fw.PLANTS))
+def test_planted_raw_value_is_found(tmp_path: Path, plant: str) -> None:
+    wh = fw.build(tmp_path / "wh.duckdb", plant=plant)
+    findings = scan_files([wh], names=["张三丰", "李四"])
+    assert [(f.table, f.column, f.kind, f.count) for f in findings] == [
+        ("serving.mart_customer_daily", "customer_name", KIND[plant], 1)
+    ]
+    # the finding can be logged: it never carries the raw value
+    assert fw.PLANTS[plant] not in str(findings[0])
+
+
+def test_clean_publish_scans_clean_in_every_file(warehouse: Path, serving: Path) -> None:
+    publish(fw.DATES[-1], warehouse=warehouse, serving_dir=serving)
+    names = [f"张{c}" for c in "三四五"] + ["张丁", "王五"]  # '张*丁' is published, '张丁' is not
+    assert scan_serving(serving, names=names) == []
+    assert scan_main([str(serving)]) == 0
+
+
+def test_scanner_can_fail_on_a_published_file(
+    tmp_path: Path, serving: Path, warehouse: Path
+) -> None:
+    publish(fw.DATES[-1], warehouse=warehouse, serving_dir=serving)
+    # tamper with a copy of a branch file after publishing: the scan of the serving dir sees it
+    target = serving / "branches" / "O41.duckdb"
+    con = duckdb.connect(str(target.resolve()))
+    con.execute(
+        "update mart_customer_daily set address = '浙江省杭州市西湖区文三路90号 13912345678'"
+    )
+    con.close()
+    findings = scan_serving(serving)
+    assert {(Path(f.file).name, f.table, f.column, f.kind) for f in findings} == {
+        ("O41.duckdb", "mart_customer_daily", "address", "mobile")
+    }
+    assert scan_main([str(serving)]) == 1
+
+
+def test_detectors_and_their_limits(tmp_path: Path) -> None:
+    cases = [
+        ("11010519491231002X", "resident_id_18"),
+        ("证件号 11010519491231002x 已核验", "resident_id_18"),  # lower-case x, embedded
+        ("440524198001010013", "resident_id_18"),
+        ("6222021234567890128", "card_no"),  # 19 digits, Luhn-valid
+        ("110105491231002", "resident_id_15"),
+        ("+86 13812345678", "mobile"),
+        ("8613812345678", "mobile"),
+        ("5500005555555559", "card_no"),
+        ("6222021234567890127", None),  # not Luhn-valid
+        ("卡号 4111 1111 1111 1111", "card_no"),  # written in groups
+        ("4111-1111-1111-1111-111", None),  # 19 digits in groups, not Luhn-valid
+        ("电话 138-1234-5678", "mobile"),
+        ("110105 19491231 002X", "resident_id_18"),
+        ("2026 11 03 1234 5678", None),  # numbers in text are not joined at random
+        ("110105********002X", None),
+        ("138****5678", None),
+        ("622588******1234", None),
+        ("11010519491231002Y", None),
+        ("11010519491331002X", None),  # month 13
+        ("11010519491231003X", None),  # wrong check digit
+        ("12345678901", None),  # not a mobile prefix
+        ("bfpifamobkfjfnfggnkk", None),  # a pseudonymous key: letters only
+    ]
+    wh = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(wh))
+    cols = ", ".join(f"? as c{i}" for i in range(len(cases)))
+    con.execute(f"create table t as select {cols}", [v for v, _ in cases])
+    con.close()
+    found = {f.column: f.kind for f in scan_files([wh])}
+    assert {c: found.get(f"c{i}") for i, (c, _) in enumerate(cases)} == dict(cases)
