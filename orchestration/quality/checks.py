@@ -46,15 +46,6 @@ def raw_suite_name(table: str) -> str:
     return f"raw_{table}"
 
 
-def default_partitions() -> PartitionsDefinition | None:
-    """The shared business-date partitions, if the orchestration package defines them."""
-    try:
-        from orchestration.partitions import biz_date_partitions
-    except ImportError:
-        return None
-    return biz_date_partitions
-
-
 def build_suite_check(
     suite: str,
     asset_key: AssetKey,
@@ -62,14 +53,20 @@ def build_suite_check(
     *,
     suites_dir: Path | None = None,
     description: str | None = None,
+    pool: str | None = None,
 ) -> AssetChecksDefinition:
-    """One blocking asset check running ``suite`` on the run's business date(s)."""
+    """One blocking asset check running ``suite`` on the run's business date(s).
+
+    ``pool``: for suites that read the DuckDB warehouse, pass the warehouse writers' pool so a
+    read-only check never overlaps a writer (DuckDB refuses a reader while a writer holds the
+    file); raw suites read Parquet and need none.
+    """
 
     with warnings.catch_warnings():
         # partitions_def on a check is "preview" in Dagster 1.13; it is what records each
         # result on its business date, so we use it and keep the warning out of every load.
         warnings.simplefilter("ignore", category=PreviewWarning)
-        return _suite_check(suite, asset_key, partitions_def, suites_dir, description)
+        return _suite_check(suite, asset_key, partitions_def, suites_dir, description, pool)
 
 
 def _suite_check(
@@ -78,6 +75,7 @@ def _suite_check(
     partitions_def: PartitionsDefinition | None,
     suites_dir: Path | None,
     description: str | None,
+    pool: str | None,
 ) -> AssetChecksDefinition:
     @asset_check(
         asset=asset_key,
@@ -86,6 +84,7 @@ def _suite_check(
         blocking=True,
         partitions_def=partitions_def,
         metadata={"suite_file": f"expectations/{suite}.json"},
+        pool=pool,
     )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         dates = business_dates(context)
@@ -106,7 +105,7 @@ def _suite_check(
 
 
 def build_raw_asset_checks(
-    partitions_def: PartitionsDefinition | None = None,
+    partitions_def: PartitionsDefinition | None,
     *,
     systems: Iterable[str] | None = None,
     suites_dir: Path | None = None,
@@ -116,17 +115,30 @@ def build_raw_asset_checks(
     A table without a suite file still gets its check, which then fails: a gate never passes by
     default because nobody wrote it.
     """
-    pdef = partitions_def if partitions_def is not None else default_partitions()
     return [
         build_suite_check(
             raw_suite_name(table),
             raw_asset_key(system, table),
-            pdef,
+            partitions_def,
             suites_dir=suites_dir,
             description=f"Raw {system}.{table} against the interface spec and the flag file",
         )
         for system in (systems or config.SYSTEMS)
         for table in config.TABLES[system]
+    ]
+
+
+def build_suite_checks(
+    suites: Iterable[tuple[str, AssetKey]],
+    partitions_def: PartitionsDefinition | None,
+    *,
+    suites_dir: Path | None = None,
+    pool: str | None = None,
+) -> list[AssetChecksDefinition]:
+    """Checks for any layer: (suite name, asset key) pairs, e.g. a staging model's suite."""
+    return [
+        build_suite_check(name, key, partitions_def, suites_dir=suites_dir, pool=pool)
+        for name, key in suites
     ]
 
 

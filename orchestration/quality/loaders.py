@@ -197,7 +197,7 @@ def load_warehouse_table(
     if not path.is_file():
         raise LoaderError(f"warehouse database {path} does not exist")
     relation = quoted_relation(spec["relation"])
-    con = duckdb.connect(str(path), read_only=True)
+    con = _connect_read_only(duckdb, path)
     try:
         date_col = spec.get("date_column")
         if date_col:
@@ -217,6 +217,25 @@ def load_warehouse_table(
     finally:
         con.close()
     return LoadedBatch(frame=frame, parameters=parameters, source=f"{path}:{spec['relation']}")
+
+
+def _connect_read_only(duckdb: Any, path: Path, attempts: int = 30, wait: float = 2.0) -> Any:
+    """A read-only connection, waiting a while if a writer holds the file's lock.
+
+    DuckDB lets readers in only when no other process writes the file; checks normally run in
+    the writers' pool, and this wait covers the moments outside it. After the last attempt the
+    lock error propagates and the gate fails; it never passes for want of data.
+    """
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise LoaderError(f"cannot open {path} read-only: {exc}") from exc
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def _jsonable(value: Any) -> Any:

@@ -30,6 +30,7 @@ from orchestration.quality.checks import build_raw_asset_checks, build_suite_che
 PARTITIONS = DailyPartitionsDefinition(start_date="2026-11-01", end_offset=1)
 RAW_KEY = AssetKey(["raw", "core", "core_customer"])
 DOWNSTREAM_KEY = AssetKey(["staging", "stg_core__customers"])
+PUBLISH_KEY = AssetKey(["serving", "publish"])
 
 
 def pipeline(corrupt: Callable[[dict], None] | None, marker: Path) -> list:
@@ -47,8 +48,17 @@ def pipeline(corrupt: Callable[[dict], None] | None, marker: Path) -> list:
     def stg_core_customers(context: AssetExecutionContext) -> None:
         marker.write_text(context.partition_key)
 
+    @asset(key=PUBLISH_KEY, deps=[DOWNSTREAM_KEY], partitions_def=PARTITIONS)
+    def publish(context: AssetExecutionContext) -> None:
+        published(marker).write_text(f"published {context.partition_key}")
+
     check = build_suite_check("raw_core_customer", RAW_KEY, PARTITIONS)
-    return [raw_core_customer, stg_core_customers, check]
+    return [raw_core_customer, stg_core_customers, publish, check]
+
+
+def published(marker: Path) -> Path:
+    """The copy readers see; a blocked run must leave yesterday's version in place."""
+    return marker.parent / "serving_copy.txt"
 
 
 def run(corrupt, marker: Path, partition_key: str = "2026-11-03"):
@@ -74,6 +84,7 @@ def bad_date(cols: dict) -> None:
 
 def test_error_failure_blocks_downstream(tmp_path: Path) -> None:
     marker = tmp_path / "downstream_ran"
+    published(marker).write_text("published 2026-11-02")
     result = run(null_key, marker)
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed
@@ -85,6 +96,7 @@ def test_error_failure_blocks_downstream(tmp_path: Path) -> None:
     assert not result.success
     assert not downstream_materialized(result)
     assert not marker.exists()
+    assert published(marker).read_text() == "published 2026-11-02"  # untouched
 
 
 def test_warn_failure_does_not_block(tmp_path: Path) -> None:
@@ -97,6 +109,7 @@ def test_warn_failure_does_not_block(tmp_path: Path) -> None:
     assert result.success
     assert downstream_materialized(result)
     assert marker.read_text() == "2026-11-03"
+    assert published(marker).read_text() == "published 2026-11-03"
 
 
 def test_clean_partition_passes_and_downstream_builds(tmp_path: Path) -> None:
@@ -157,7 +170,7 @@ def test_missing_suite_fails_the_check(tmp_path: Path, monkeypatch: pytest.Monke
     empty = tmp_path / "no_suites"
     empty.mkdir()
     marker = tmp_path / "downstream_ran"
-    assets = pipeline(None, marker)[:2]
+    assets = pipeline(None, marker)[:3]
     check = build_suite_check("raw_core_customer", RAW_KEY, PARTITIONS, suites_dir=empty)
     result = materialize(
         [*assets, check],
