@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,45 @@ def _csv_header(path: Path, layout: Layout) -> list[str]:
     return [n[1:-1] if len(n) >= 2 and n[0] == n[-1] == '"' else n for n in names]
 
 
+def _file_problems(
+    batch_dir: Path, flag: FlagFile, table: str, entry: FlagFileEntry
+) -> list[tuple[str, str]]:
+    """Every way one listed file differs from its flag line, as (kind, text), in kind order.
+
+    The kind order is rows, bytes, md5: a truncated transfer breaks all three and is 'rows'.
+    """
+    path = batch_dir / entry.name
+    layout = layout_for(flag, table)
+    md5 = hashlib.md5()
+    rows, size, ends_ok = _count_records(path, layout, md5)
+    digest = md5.hexdigest()
+    problems: list[tuple[str, str]] = []
+    header: list[str] | None = None
+    if layout.is_csv:
+        header = _csv_header(path, layout)
+        rows -= 1
+    if rows != entry.rows:
+        what = "data records (header excluded)" if layout.is_csv else "record separators"
+        problems.append(("rows", f"has {rows} {what}, flag file says ROWS={entry.rows}"))
+    if size != entry.bytes:
+        problems.append(("bytes", f"has {size} bytes, flag file says BYTES={entry.bytes}"))
+    if digest != entry.md5:
+        problems.append(("md5", f"has MD5 {digest}, flag file says MD5={entry.md5}"))
+    if header is not None and header != list(layout.columns):
+        problems.append(
+            (
+                "header",
+                f"line 1: CSV header {','.join(header)!r} is not the spec's "
+                f"{','.join(layout.columns)!r}",
+            )
+        )
+    if not ends_ok:
+        problems.append(
+            ("trailing_bytes", f"does not end with the record separator {flag.record_sep_name}")
+        )
+    return problems
+
+
 def verify_batch(
     system: str, biz_date: dt.date, batch_dir: Path, flag: FlagFile
 ) -> dict[str, FlagFileEntry]:
@@ -131,9 +171,8 @@ def verify_batch(
             "unlisted_file",
             f"{tag}: file {unlisted[0]} is present but not listed in the flag file",
         )
-    for table, entry in by_table.items():
-        path = batch_dir / entry.name
-        if not path.is_file():
+    for entry in by_table.values():
+        if not (batch_dir / entry.name).is_file():
             raise BatchRefused(
                 system,
                 biz_date,
@@ -141,45 +180,17 @@ def verify_batch(
                 "missing_file",
                 f"{tag}: file {entry.name} is listed in the flag file but missing",
             )
-        layout = layout_for(flag, table)
-        md5 = hashlib.md5()
-        rows, size, ends_ok = _count_records(path, layout, md5)
-        digest = md5.hexdigest()
-        # Every mismatch of the file goes into the message; the kind is the first of them in
-        # the order rows, bytes, md5 (a truncated transfer breaks all three: it is 'rows').
-        problems: list[tuple[str, str]] = []
-        header: list[str] | None = None
-        if layout.is_csv:
-            header = _csv_header(path, layout)
-            rows -= 1
-        if rows != entry.rows:
-            what = "data records (header excluded)" if layout.is_csv else "record separators"
-            problems.append(("rows", f"has {rows} {what}, flag file says ROWS={entry.rows}"))
-        if size != entry.bytes:
-            problems.append(("bytes", f"has {size} bytes, flag file says BYTES={entry.bytes}"))
-        if digest != entry.md5:
-            problems.append(("md5", f"has MD5 {digest}, flag file says MD5={entry.md5}"))
-        if header is not None and header != list(layout.columns):
-            problems.append(
-                (
-                    "header",
-                    f"line 1: CSV header {','.join(header)!r} is not the spec's "
-                    f"{','.join(layout.columns)!r}",
-                )
-            )
-        if not ends_ok:
-            problems.append(
-                (
-                    "trailing_bytes",
-                    f"does not end with the record separator {flag.record_sep_name}",
-                )
-            )
-        if problems:
+    # Files are hashed two at a time (hashlib releases the GIL); the first refused file in flag
+    # order is reported, so the outcome does not depend on thread timing.
+    with ThreadPoolExecutor(2, thread_name_prefix="verify") as pool:
+        problems = list(pool.map(lambda te: _file_problems(batch_dir, flag, *te), by_table.items()))
+    for entry, found in zip(by_table.values(), problems, strict=True):
+        if found:
             raise BatchRefused(
                 system,
                 biz_date,
                 entry.name,
-                problems[0][0],
-                f"{tag}: file {entry.name} " + "; ".join(text for _, text in problems),
+                found[0][0],
+                f"{tag}: file {entry.name} " + "; ".join(text for _, text in found),
             )
     return by_table
