@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from simulator.world import World, build_world, rng_for
 from simulator.writer import FORMATS, WrittenFile, flag_text, write_table
 
 CORRUPT_KINDS = ("rows", "bytes", "md5", "missing_ok", "unlisted")
+# a table of a batch, rendered when called: (text columns in spec order, defect labels or None)
+Render = Callable[[], tuple[pl.DataFrame, pl.DataFrame | None]]
 
 
 @dataclass
@@ -95,67 +98,61 @@ class Generator:
         self.summary = Summary()
 
     # ------------------------------------------------------------------------- tables
-    def tables(
-        self, w: World, system: str, day: dt.date, first: bool
-    ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame | None]]:
+    def tables(self, w: World, system: str, day: dt.date, first: bool) -> dict[str, Render]:
+        """Each table of the system's batch for ``day``, rendered on demand (one at a time)."""
+
         def delta(df: pl.DataFrame, visible: pl.Expr) -> pl.DataFrame:
             df = df.filter(visible)
             return df if first else df.filter(pl.col("upd_date") == day)
 
-        out: dict[str, tuple[pl.DataFrame, pl.DataFrame | None]] = {}
-        if system == "core":
-            rec = delta(w.recs["core"], pl.col("open_date") <= day)
-            out["core_customer"] = render.render_core_customer(rec)
+        def live_accounts() -> pl.DataFrame:
             a = w.accounts
-            out["core_account"] = (
-                render.render_core_account(delta(a, pl.col("open_date") <= day)),
-                None,
-            )
-            live = a.filter((pl.col("open_date") <= day) & (pl.col("close_date") >= day))
-            out["core_balance"] = (render.render_core_balance(live), None)
-            out["core_txn"] = (render.render_core_txn(w.core_txn), None)
-            out["core_fx_rate"] = (
-                render.render_fx(w.fx, live["currency"].unique().to_list()),
-                None,
-            )
-        elif system == "card":
-            out["card_holder"] = render.render_card_holder(
-                delta(w.recs["card"], pl.col("open_date") <= day)
-            )
-            c = w.cards
-            out["card_account"] = (
-                render.render_card_account(delta(c, pl.col("open_date") <= day)),
-                None,
-            )
-            out["card_txn"] = (render.render_card_txn(w.card_txn), None)
-            st = c.filter(
-                (pl.col("card_kind") == "C")
-                & (pl.col("open_date") <= day)
-                & (pl.col("status") != "C")
-            )
-            out["card_statement"] = (render.render_card_statement(st), None)
-        elif system == "loan":
-            out["loan_customer"] = render.render_loan_customer(
-                delta(w.recs["loan"], pl.col("open_date") <= day)
-            )
+            return a.filter((pl.col("open_date") <= day) & (pl.col("close_date") >= day))
+
+        def loan_balance() -> tuple[pl.DataFrame, None]:
             lc = w.loans
-            out["loan_contract"] = (
-                render.render_loan_contract(delta(lc, pl.col("start_date") <= day)),
-                None,
-            )
             bal = lc.filter((pl.col("start_date") <= day) & (pl.col("settled_on") >= day))
             five = pl.Series(five_class(bal["overdue_days"].to_numpy(), bal["mention"].to_numpy()))
             five = pl.select(
                 pl.when(bal["status"] == "W").then(pl.lit("5")).otherwise(five)
             ).to_series()
-            out["loan_balance"] = (render.render_loan_balance(bal, five), None)
-        elif system == "org":
-            out["org_branch"] = (render.render_org_branch(w.org.branches), None)
-            out["org_staff"] = (render.render_org_staff(w.org.staff), None)
-            out["org_rm_assignment"] = (render.render_rm(w.assign, day), None)
-        else:
-            out["chan_consent"] = (render.render_consent(w.consent_events), None)
-        return out
+            return render.render_loan_balance(bal, five), None
+
+        def card_statement() -> tuple[pl.DataFrame, None]:
+            st = w.cards.filter(
+                (pl.col("card_kind") == "C")
+                & (pl.col("open_date") <= day)
+                & (pl.col("status") != "C")
+            )
+            return render.render_card_statement(st), None
+
+        opened = pl.col("open_date") <= day
+        r = render
+        out: dict[str, Render] = {
+            "core_customer": lambda: r.render_core_customer(delta(w.recs["core"], opened)),
+            "core_account": lambda: (r.render_core_account(delta(w.accounts, opened)), None),
+            "core_balance": lambda: (r.render_core_balance(live_accounts()), None),
+            "core_txn": lambda: (r.render_core_txn(w.core_txn), None),
+            "core_fx_rate": lambda: (
+                r.render_fx(w.fx, live_accounts()["currency"].unique().to_list()),
+                None,
+            ),
+            "card_holder": lambda: r.render_card_holder(delta(w.recs["card"], opened)),
+            "card_account": lambda: (r.render_card_account(delta(w.cards, opened)), None),
+            "card_txn": lambda: (r.render_card_txn(w.card_txn), None),
+            "card_statement": card_statement,
+            "loan_customer": lambda: r.render_loan_customer(delta(w.recs["loan"], opened)),
+            "loan_contract": lambda: (
+                r.render_loan_contract(delta(w.loans, pl.col("start_date") <= day)),
+                None,
+            ),
+            "loan_balance": loan_balance,
+            "org_branch": lambda: (r.render_org_branch(w.org.branches), None),
+            "org_staff": lambda: (r.render_org_staff(w.org.staff), None),
+            "org_rm_assignment": lambda: (r.render_rm(w.assign, day), None),
+            "chan_consent": lambda: (r.render_consent(w.consent_events), None),
+        }
+        return {t: out[t] for t in TABLES[system]}
 
     # ------------------------------------------------------------------------ batches
     def write_batch(
@@ -173,7 +170,7 @@ class Generator:
         files: list[WrittenFile] = []
         truths = []
         for t_i, table in enumerate(TABLES[system]):
-            df, labels = tables[table]
+            df, labels = tables[table]()
             name = f"{table}_{_ymd(day)}.dat"
             rng = rng_for(self.opts.seed, 500 + tag, SYSTEMS.index(system), t_i, day.toordinal())
             wf, truth = write_table(
@@ -456,10 +453,11 @@ BRANCH_CHANGE_SCHEMA = {
 }
 
 
-def _corrected(tables: dict) -> dict:
-    """The redelivered content: same rows; names with stray spaces trimmed."""
-    out = {}
-    for table, (df, labels) in tables.items():
+def _corrected(tables: dict[str, Render]) -> dict[str, Render]:
+    """The redelivered content: the same rows; names with stray spaces trimmed."""
+
+    def fix(table: str, made: tuple[pl.DataFrame, pl.DataFrame | None]):
+        df, labels = made
         if labels is not None and "d_name" in labels.columns:
             name_col = "cust_name" if table == "core_customer" else "name"
             spaced = (labels["d_name"] == "name_spaces").fill_null(False)
@@ -472,8 +470,9 @@ def _corrected(tables: dict) -> dict:
             labels = labels.with_columns(
                 pl.when(spaced).then(None).otherwise(pl.col("d_name")).alias("d_name")
             )
-        out[table] = (df, labels)
-    return out
+        return df, labels
+
+    return {t: (lambda t=t, f=f: fix(t, f())) for t, f in tables.items()}
 
 
 def generate(opts: Options, data_dir: Path) -> Summary:

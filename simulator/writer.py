@@ -26,7 +26,7 @@ SENTINEL = "\x00"  # never in generated text; replaced by invalid bytes after en
 BAD_BYTES = {"GB18030": b"\xd5", "UTF-8": b"\xe5\x8c"}
 BAD_DATES = np.array(["20261131", "2026-11-03", "20261300", "2026113", "19000230", "2O261101"])
 BAD_AMOUNTS = np.array(["1,234.56", "12.3.4", "N/A", "¥100.00", "12O0.00", "-"])
-CHUNK = 400_000
+CHUNK = 200_000
 
 
 @dataclass(frozen=True)
@@ -162,28 +162,18 @@ def write_table(
             _truth_rows(rows, "bad_encoding", f"invalid {ff.encoding} bytes at the end of {col}")
         )
     work = pl.DataFrame(series)
+    del series
     fields = [_csv_field(c) if ff.fmt == "CSV" else pl.col(c) for c in cols]
-    lines = work.select(
-        pl.concat_str([f.fill_null("") for f in fields], separator=ff.sep).alias("line")
-    )["line"]
-    del work
-    rows = np.flatnonzero(code == LINE_KINDS.index("field_count"))
-    if len(rows):
-        drop = pl.Series(rng.random(len(rows)) < 0.5)
-        sub = lines.gather(rows)
-        sep_re = "\x1b" if ff.fmt == "DELIMITED" else ","
-        broken = pl.select(
-            pl.when(drop)
-            .then(sub.str.replace(f"{sep_re}[^{sep_re}]*$", ""))
-            .otherwise(sub + ff.sep + "X")
-        ).to_series()
-        lines = lines.scatter(rows, broken)
+    line_expr = pl.concat_str([f.fill_null("") for f in fields], separator=ff.sep).alias("line")
+    fc_rows = np.flatnonzero(code == LINE_KINDS.index("field_count"))
+    fc_drop = rng.random(len(fc_rows)) < 0.5
+    if len(fc_rows):
         detail = pl.select(
-            pl.when(drop)
+            pl.when(pl.Series(fc_drop))
             .then(pl.lit(f"expected {len(cols)} fields, last field missing"))
             .otherwise(pl.lit(f"expected {len(cols)} fields, one extra"))
         ).to_series()
-        found.append(_truth_rows(rows, "field_count", detail))
+        found.append(_truth_rows(fc_rows, "field_count", detail))
     # exact duplicates follow their original line
     dup_rate = rates.get("duplicate_record", 0.0) if spec.line_defects else 0.0
     # (never of a line that is already broken, so each line has exactly one defect kind)
@@ -194,8 +184,6 @@ def write_table(
     if len(dup):
         np.add.at(shift, dup + 1, 1)
         shift = np.cumsum(shift)
-        src = np.sort(np.concatenate([np.arange(n), dup]), kind="stable")
-        lines = lines.gather(src)
         found.append(
             _truth_rows(
                 dup,
@@ -204,9 +192,29 @@ def write_table(
                 + pl.Series(dup + shift[dup] + 1 + header).cast(pl.String),
             )
         )
-    nbytes, md5 = _write_lines(path, lines, ff, cols if header else None)
-    rows_total = len(lines)
-    del lines
+    src = np.sort(np.concatenate([np.arange(n), dup]), kind="stable")
+    sep_re = "\x1b" if ff.fmt == "DELIMITED" else ","
+
+    def chunks():
+        """Lines chunk by chunk, so a big file never sits in memory as text all at once."""
+        for a in range(0, len(src), CHUNK):
+            s_ = src[a : a + CHUNK]
+            lo, hi = int(s_[0]), int(s_[-1]) + 1
+            lines = work.slice(lo, hi - lo).select(line_expr)["line"]
+            m = (fc_rows >= lo) & (fc_rows < hi)
+            if m.any():
+                at = fc_rows[m] - lo
+                sub = lines.gather(at)
+                broken = pl.select(
+                    pl.when(pl.Series(fc_drop[m]))
+                    .then(sub.str.replace(f"{sep_re}[^{sep_re}]*$", ""))
+                    .otherwise(sub + ff.sep + "X")
+                ).to_series()
+                lines = lines.scatter(at, broken)
+            yield lines.gather(s_ - lo) if len(s_) != hi - lo else lines
+
+    nbytes, md5 = _write_lines(path, chunks(), ff, cols if header else None)
+    rows_total = len(src)
     if labels is not None and len(labels.columns) and n:
         lab = labels.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
         for c in labels.columns:
@@ -240,9 +248,8 @@ def write_table(
     return WrittenFile(path.name, rows_total, nbytes, md5), truth
 
 
-def _write_lines(
-    path: Path, lines: pl.Series, ff: FileFormat, header: list[str] | None
-) -> tuple[int, str]:
+def _write_lines(path: Path, chunks, ff: FileFormat, header: list[str] | None) -> tuple[int, str]:
+    """Encode each chunk of lines in one call, write it and fold it into the MD5."""
     h = hashlib.md5()
     nbytes = 0
     bad = BAD_BYTES[ff.encoding]
@@ -252,11 +259,13 @@ def _write_lines(
             f.write(b)
             h.update(b)
             nbytes += len(b)
-        for off in range(0, len(lines), CHUNK):
-            chunk = lines.slice(off, CHUNK)
+        for chunk in chunks:
+            if len(chunk) == 0:
+                continue
             text = chunk.str.join(ff.eol).item() + ff.eol
             b = text.encode(ff.codec)
-            if SENTINEL in text:
+            del text
+            if SENTINEL.encode() in b:
                 b = b.replace(b"\x00", bad)
             f.write(b)
             h.update(b)
