@@ -215,7 +215,7 @@ def raw_table(table: str, biz_date: dt.date, columns: dict[str, list]) -> pa.Tab
     arrays |= {
         "_batch_id": pa.array([batch_id(system, biz_date)] * n, pa.string()),
         "_redelivery": pa.array([0] * n, pa.int32()),
-        "_source_file": pa.array([f"{system}_{table}_{day}.dat"] * n, pa.string()),
+        "_source_file": pa.array([f"{table}_{day}.dat"] * n, pa.string()),
         "_line_no": pa.array(range(1, n + 1), pa.int64()),
         "_loaded_at": pa.array(
             [dt.datetime(2026, 11, 4, 2, 0, tzinfo=dt.UTC)] * n, pa.timestamp("us", tz="UTC")
