@@ -1,0 +1,86 @@
+{#-
+    Reject rules of a staging base model. A check is a dict:
+      {'column': 'birth_date', 'rule': 'date'|'timestamp'|'decimal'|'integer'|'required',
+       'required': true|false, 'scale': 2, 'precision': 18}
+    'required' (rule or flag) rejects an empty value; a typed rule rejects delivered text that
+    does not cast. A failure on a required column excludes the record from the staging model
+    (excludes_record = true); a failure on an optional column keeps the record with the value
+    NULL and is still listed (excludes_record = false), so nothing turns NULL silently.
+    The expression returns a list of struct(column_name, reason, raw_value, excludes_record),
+    empty when the record is clean; stg_rejects unnests it.
+-#}
+{% macro reject_condition(check, alias) -%}
+    {%- set col = alias ~ '.' ~ check['column'] -%}
+    {%- set rule = check['rule'] -%}
+    {%- if rule == 'date' -%}{{ date_cast_failed(col) }}
+    {%- elif rule == 'timestamp' -%}{{ timestamp_cast_failed(col) }}
+    {%- elif rule == 'decimal' -%}{{ number_cast_failed(col, check.get('precision', 18), check.get('scale', 2)) }}
+    {%- elif rule == 'integer' -%}{{ integer_cast_failed(col) }}
+    {%- else -%}false
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro reject_reason(check) -%}
+    {%- set rule = check['rule'] -%}
+    {%- if rule == 'date' -%}not_a_date
+    {%- elif rule == 'timestamp' -%}not_a_timestamp
+    {%- elif rule == 'decimal' -%}not_a_number
+    {%- elif rule == 'integer' -%}not_an_integer
+    {%- else -%}invalid
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro staging_rejects(checks, alias='source') -%}
+    {%- set items = [] -%}
+    {%- for check in checks -%}
+        {%- set col = alias ~ '.' ~ check['column'] -%}
+        {%- set required = check.get('required', false) or check['rule'] == 'required' -%}
+        {%- if required -%}
+            {%- do items.append(
+                "case when nullif(trim(" ~ col ~ "), '') is null then "
+                ~ reject_struct(check['column'], 'missing_required', col, true) ~ " end"
+            ) -%}
+        {%- endif -%}
+        {%- if check['rule'] != 'required' -%}
+            {%- do items.append(
+                "case when " ~ reject_condition(check, alias) ~ " then "
+                ~ reject_struct(check['column'], reject_reason(check), col, required) ~ " end"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    list_filter(
+        [
+            {{ items | join(',\n            ') }}
+        ],
+        lambda r: r is not null
+    )
+{%- endmacro %}
+
+{% macro reject_struct(column, reason, col_expr, excludes) -%}
+    struct_pack(
+        column_name := '{{ column }}',
+        reason := '{{ reason }}',
+        raw_value := cast({{ col_expr }} as varchar),
+        excludes_record := {{ 'true' if excludes else 'false' }}
+    )
+{%- endmacro %}
+
+{#- TRUE when any reject of the list excludes the record. -#}
+{% macro rejects_exclude(rejects_expr) -%}
+    coalesce(
+        list_bool_or(
+            list_transform({{ rejects_expr }}, lambda r: struct_extract(r, 'excludes_record'))
+        ),
+        false
+    )
+{%- endmacro %}
+
+{#- The lake lineage columns under their staging names. -#}
+{% macro lake_lineage(alias='source') -%}
+    {{ alias }}._biz_date as biz_date,
+    {{ alias }}._batch_id,
+    {{ alias }}._redelivery,
+    {{ alias }}._source_file,
+    {{ alias }}._line_no,
+    {{ alias }}._loaded_at
+{%- endmacro %}

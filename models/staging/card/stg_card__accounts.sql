@@ -1,0 +1,13 @@
+{#- Typed card accounts: every delivered row of card_account that no reject excludes (see
+    base_card__accounts for the typing and stg_rejects for what was left out). -#}
+with base as (
+    select * from {{ ref('base_card__accounts') }}
+),
+
+renamed as (
+    select * exclude (_is_excluded)
+    from base
+    where not _is_excluded
+)
+
+select * from renamed

@@ -1,0 +1,13 @@
+{#- Typed credit-card statements: every delivered row of card_statement that no reject excludes (see
+    base_card__statements for the typing and stg_rejects for what was left out). -#}
+with base as (
+    select * from {{ ref('base_card__statements') }}
+),
+
+renamed as (
+    select * exclude (_is_excluded)
+    from base
+    where not _is_excluded
+)
+
+select * from renamed

@@ -1,0 +1,13 @@
+{#- Typed core deposit accounts: every delivered row of core_account that no reject excludes (see
+    base_core__accounts for the typing and stg_rejects for what was left out). -#}
+with base as (
+    select * from {{ ref('base_core__accounts') }}
+),
+
+renamed as (
+    select * exclude (_is_excluded)
+    from base
+    where not _is_excluded
+)
+
+select * from renamed

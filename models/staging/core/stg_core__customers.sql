@@ -1,0 +1,14 @@
+{#- Typed, standardised core customers (persons and corporates): every delivered row of
+    core_customer that no reject excludes (see base_core__customers for the typing and
+    stg_rejects for what was left out). -#}
+with base as (
+    select * from {{ ref('base_core__customers') }}
+),
+
+renamed as (
+    select * exclude (_is_excluded)
+    from base
+    where not _is_excluded
+)
+
+select * from renamed

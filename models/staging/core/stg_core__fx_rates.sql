@@ -1,0 +1,13 @@
+{#- Typed daily rates to CNY: every delivered row of core_fx_rate that no reject excludes (see
+    base_core__fx_rates for the typing and stg_rejects for what was left out). -#}
+with base as (
+    select * from {{ ref('base_core__fx_rates') }}
+),
+
+renamed as (
+    select * exclude (_is_excluded)
+    from base
+    where not _is_excluded
+)
+
+select * from renamed

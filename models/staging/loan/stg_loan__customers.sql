@@ -1,0 +1,14 @@
+{#- Typed, standardised loan customers (persons and enterprises): every delivered row of
+    loan_customer that no reject excludes (see base_loan__customers for the typing and
+    stg_rejects for what was left out). -#}
+with base as (
+    select * from {{ ref('base_loan__customers') }}
+),
+
+renamed as (
+    select * exclude (_is_excluded)
+    from base
+    where not _is_excluded
+)
+
+select * from renamed
