@@ -103,6 +103,34 @@ def memberships(
     }
 
 
+# attributes each system keeps (gathering only these keeps the record frames small)
+_COMMON = [
+    "entity_id",
+    "kind",
+    "name",
+    "cert_type",
+    "cert_no",
+    "gender",
+    "birth",
+    "mobile",
+    "address",
+    "home_branch",
+    "adult_from",
+    "region",
+    "org_code",
+]
+_PERSONAL = ["income", "education", "occupation"]
+_CORPORATE = [
+    "industry_code",
+    "ent_nature",
+    "ent_scale",
+    "credit_rating",
+    "legal_rep_name",
+    "legal_rep_cert_no",
+    "reg_capital",
+]
+COLUMNS = {"core": _COMMON, "card": _COMMON + _PERSONAL, "loan": _COMMON + _PERSONAL + _CORPORATE}
+
 PREFIX = {
     "core": ("C", 10, 1_000_000_000),
     "card": ("H", 12, 100_000_000_000),
@@ -160,7 +188,8 @@ def build_records(
     home = attrs["home_branch"].gather(ent_idx)
     other = outlets.gather(rng.integers(0, len(outlets), size=n))
     branch = pl.select(pl.when(pl.Series(rank == 0)).then(home).otherwise(other)).to_series()
-    rec = attrs[ent_idx].with_columns(
+    rec = attrs.select(COLUMNS[system])[ent_idx].with_columns(
+        pl.Series("ent_i", ent_idx.astype(np.int32)),
         key.alias("key"),
         pl.Series("rank", rank.astype(np.int8)),
         pl.Series("open_date", open_d).cast(pl.Date),
@@ -178,10 +207,10 @@ def build_records(
     )
 
 
-def first_core_open(core: pl.DataFrame, n_entities: int, entity_index: pl.Series) -> np.ndarray:
-    """Earliest core opening per entity (far future where none), for ordering later systems."""
+def first_core_open(core: pl.DataFrame, n_entities: int) -> np.ndarray:
+    """Earliest core opening per entity (1900-01-01 where none), for ordering later systems."""
     out = np.full(n_entities, np.datetime64("2100-01-01"), dtype="datetime64[D]")
-    first = core.group_by("entity_id").agg(pl.col("open_date").min())
-    idx = first.join(entity_index.to_frame("entity_id").with_row_index("i"), on="entity_id")
-    out[idx["i"].to_numpy()] = idx["open_date"].to_numpy().astype("datetime64[D]")
+    np.minimum.at(
+        out, core["ent_i"].to_numpy(), core["open_date"].to_numpy().astype("datetime64[D]")
+    )
     return np.where(out == np.datetime64("2100-01-01"), np.datetime64("1900-01-01"), out)

@@ -208,7 +208,7 @@ def build_world(
     members = customers.memberships(r(4), persons, ents)
     outlets = o.branches.filter(pl.col("branch_level") == 5)["branch_code"]
     core = customers.build_records(r(5), "core", attrs, members["core"], outlets, start, days)
-    first_open = customers.first_core_open(core, len(attrs), attrs["entity_id"])
+    first_open = customers.first_core_open(core, len(attrs))
     card = customers.build_records(
         r(6), "card", attrs, members["card"], outlets, start, days, first_open
     )
