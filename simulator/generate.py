@@ -202,9 +202,7 @@ class Generator:
     def run(self) -> Summary:
         t0 = time.perf_counter()
         o = self.opts
-        for d in (self.landing, self.truth):
-            if d.exists():
-                shutil.rmtree(d)
+        _clear_previous_run(self.landing, self.truth)
         self.landing.mkdir(parents=True)
         self.truth.mkdir(parents=True)
         w = build_world(o.seed, o.persons, o.enterprises, o.start, o.days, self.profile)
@@ -473,6 +471,40 @@ def _corrected(tables: dict[str, Render]) -> dict[str, Render]:
         return df, labels
 
     return {t: (lambda t=t, f=f: fix(t, f())) for t, f in tables.items()}
+
+
+TRUTH_ENTRIES = {
+    "customer_records.parquet",
+    "persons.parquet",
+    "enterprises.parquet",
+    "defects.parquet",
+    "defects_superseded.parquet",
+    "branch_changes.parquet",
+    "branches_final.parquet",
+    "manifest.json",
+    "held",
+    "redeliver_stage",
+}
+
+
+def _clear_previous_run(landing: Path, truth: Path) -> None:
+    """Delete the previous run's landing/ and truth/, but only if they hold nothing else.
+
+    A landing directory with anything but the five systems' folders (or a truth directory
+    with files the simulator never writes) is not ours: refuse rather than delete it.
+    """
+    for d, allowed in ((landing, set(SYSTEMS)), (truth, TRUTH_ENTRIES)):
+        if not d.exists():
+            continue
+        foreign = sorted(p.name for p in d.iterdir() if p.name not in allowed)
+        if foreign:
+            raise RuntimeError(
+                f"refusing to overwrite {d}: it holds {foreign[:5]}, which the simulator did "
+                "not write; point CRM_DATA_DIR at the project's data directory"
+            )
+    for d in (landing, truth):
+        if d.exists():
+            shutil.rmtree(d)
 
 
 def generate(opts: Options, data_dir: Path) -> Summary:

@@ -147,7 +147,7 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -
     from crmwh.cli import main
 
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
-    (tmp_path / "landing" / "stale").mkdir(parents=True)
+    (tmp_path / "landing" / "core" / "20200101").mkdir(parents=True)
     args = [
         "generate",
         "--persons",
@@ -166,9 +166,13 @@ def test_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "files" in out and "rows" in out and "MB" in out
-    assert not (tmp_path / "landing" / "stale").exists()
+    assert not (tmp_path / "landing" / "core" / "20200101").exists()
     assert not (tmp_path / "landing" / "chan" / "20261102" / "chan_20261102.ok").exists()
     assert main(["release", "chan:2026-11-02"]) == 0
     assert (tmp_path / "landing" / "chan" / "20261102" / "chan_20261102.ok").exists()
     with pytest.raises(SystemExit):
         main(["generate", "--corrupt", "core:2026-11-02:sideways"])
+    (tmp_path / "landing" / "notes.txt").write_text("not the simulator's")
+    with pytest.raises(RuntimeError, match="refusing to overwrite"):
+        main(args)
+    assert (tmp_path / "landing" / "notes.txt").exists()
