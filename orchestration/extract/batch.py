@@ -264,7 +264,9 @@ class _TableExtractor:
         """Stream the file; parse chunk N+1 while a writer thread encodes and writes chunk N.
 
         Arrow's take, the Parquet encoder and NumPy release the GIL, so on two cores parsing
-        and writing overlap. At most two chunks are in memory at once.
+        and writing overlap. At most three chunks are alive at once (being read, parsed,
+        written), a few times ``chunk_bytes`` of memory whatever the file size; the duplicate
+        index adds about 32 bytes per distinct record.
         """
         read = 0
         try:
@@ -418,6 +420,7 @@ def _refuse(lake_dir: Path, exc: BatchRefused, flag_md5: str) -> None:
             "reason": exc.message,
             "file": exc.file,
             "kind": exc.kind,
+            "mismatch": exc.kind,
             "flag_md5": flag_md5,
             "refused_at": dt.datetime.now(dt.UTC).isoformat(),
         },
