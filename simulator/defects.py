@@ -164,6 +164,11 @@ def apply_record_defects(
         ph = idx[u >= 0.8]
         c.put(ph, "cert_no", pl.Series(PLACEHOLDERS).gather(rng.integers(0, 3, size=len(ph))))
         c.put(idx[rng.random(len(idx)) < 0.3], "birth", "00000000")
+        # nor, often, a recorded sex ('0' unknown, '9' unspecified: spec section 4)
+        unknown = idx[rng.random(len(idx)) < 0.2]
+        c.put(
+            unknown, "gender", pl.Series(["0", "9"]).gather(rng.integers(0, 2, size=len(unknown)))
+        )
         label(idx, "d_cert", "prerealname_no_cert")
     born_early = ((birth.str.slice(0, 4) < "1985") & (birth.str.slice(0, 2) == "19")).to_numpy()
     idx = take(p.id_15digit, born_early)

@@ -410,5 +410,17 @@ def card_day(
         )
         .drop("card")
     )
-    cards = cards.with_columns(pl.Series("outstanding", out), pl.Series("overdue_days", overdue))
+    # a few cards are reported lost or stopped today (a DELTA row in card_account)
+    live = (open_d < d64) & (status == "A")
+    lost = live & (rng.random(k) < 0.0003)
+    ts = d64.astype("datetime64[us]") + rng.integers(0, 86400, size=k).astype("timedelta64[s]")
+    cards = cards.with_columns(
+        pl.Series("outstanding", out),
+        pl.Series("overdue_days", overdue),
+        pl.when(pl.Series(lost)).then(pl.lit("L")).otherwise(pl.col("status")).alias("status"),
+        pl.when(pl.Series(lost))
+        .then(pl.Series(ts).cast(pl.Datetime("us")))
+        .otherwise(pl.col("upd_ts"))
+        .alias("upd_ts"),
+    ).with_columns(pl.col("upd_ts").dt.date().alias("upd_date"))
     return cards, txns
