@@ -140,3 +140,27 @@ def test_rerun_after_raw_was_deleted_extracts_again(dirs) -> None:
     again = extract_batch("core", BIZ_DATE, landing, lake)
     assert again.status == "redelivered"
     assert pq.read_table(lake / "raw/core/core_customer" / PART).num_rows == 1
+
+
+def _extract_in_child(args: tuple) -> str:
+    system, landing, lake = args
+    return extract_batch(system, BIZ_DATE, landing, lake, chunk_bytes=300).status
+
+
+def test_processes_extract_concurrently_and_same_batch_once(dirs) -> None:
+    """Separate processes: different systems in parallel; the same batch twice is serialised by
+    its lock, so exactly one process extracts it and the other finds it unchanged."""
+    import multiprocessing as mp
+
+    landing, lake = dirs
+    write_batch(landing, "core", {"core_customer": [customer(i) for i in range(200)]})
+    write_batch(landing, "loan", {})
+    ctx = mp.get_context("fork")
+    with ctx.Pool(3) as pool:
+        statuses = pool.map(
+            _extract_in_child,
+            [("core", landing, lake), ("core", landing, lake), ("loan", landing, lake)],
+        )
+    assert sorted(statuses[:2]) == ["extracted", "unchanged"]
+    assert statuses[2] == "extracted"
+    assert pq.read_table(lake / "raw/core/core_customer" / PART).num_rows == 200

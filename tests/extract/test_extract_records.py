@@ -295,3 +295,48 @@ def test_fen_totals(dirs) -> None:
     assert [(r["measure"], str(r["total"]), r["row_count"]) for r in stmt] == [
         ("outstanding", "0.00", 0)
     ]
+
+
+@pytest.mark.parametrize("chunk", [7, 33, 128])
+def test_crlf_chunk_edges_split_between_cr_and_lf(dirs, chunk: int) -> None:
+    landing, lake = dirs
+    stmts = [[f"62220000000{i:05d}", str(i * 100), str(i % 4)] for i in range(25)]
+    stmts += [stmts[5], ["6222", "1\n2", "0"]]  # a bare LF inside a CRLF record is data
+    write_batch(landing, "card", {"card_statement": stmts})
+    result = extract_batch("card", BIZ_DATE, landing, lake, chunk_bytes=chunk)
+    t = next(t for t in result.tables if t.table == "card_statement")
+    assert (t.declared_rows, t.raw_rows, t.quarantined["duplicate"]) == (27, 26, 1)
+    r = raw(lake, "card", "card_statement")
+    assert r.column("overdue_days").to_pylist() == [str(i % 4) for i in range(25)] + ["0"]
+    assert r.column("outstanding").to_pylist()[-1] == "1\n2"
+    assert r.column("_line_no").to_pylist() == [*range(1, 26), 27]
+    q = quarantine(lake, "card", "card_statement")
+    assert q.column("detail").to_pylist() == ["exact duplicate of line 6"]
+    assert q.column("raw_bytes").to_pylist() == [b"6222000000000005\x1b500\x1b1"]
+
+
+def test_csv_in_gb18030_with_crlf(dirs) -> None:
+    """FORMAT, ENCODING and RECORD_SEP are independent in the flag file; all combinations work."""
+    landing, lake = dirs
+    staff = [
+        ["S1", "王\r\n五", "001", "RM", "A", "20200101"],
+        ["S2", '李,"四"', "001", "TLR", "A", "20200101"],
+        ["S3", "赵六", "002", "MGR", "L", ""],
+    ]
+    write_batch(landing, "org", {"org_staff": staff}, encoding="GB18030", record_sep="CRLF")
+    result = extract_batch("org", BIZ_DATE, landing, lake, chunk_bytes=16)
+    assert result.tables[1].raw_rows == 3
+    r = raw(lake, "org", "org_staff")
+    assert r.column("name").to_pylist() == ["王\r\n五", '李,"四"', "赵六"]
+    assert r.column("hire_date").to_pylist() == ["20200101", "20200101", None]
+    assert r.column("_line_no").to_pylist() == [2, 4, 5]
+
+
+def test_delimited_utf8_with_other_separator(dirs) -> None:
+    landing, lake = dirs
+    recs = [["CNY", "1.000000"], ["USD", "7.123400"], b"EUR|7.8|x"]
+    write_batch(landing, "core", {"core_fx_rate": recs}, encoding="UTF-8", field_sep=b"|")
+    result = extract_batch("core", BIZ_DATE, landing, lake)
+    fx = next(t for t in result.tables if t.table == "core_fx_rate")
+    assert (fx.raw_rows, fx.quarantined["field_count"]) == (2, 1)
+    assert raw(lake, "core", "core_fx_rate").column("currency").to_pylist() == ["CNY", "USD"]
