@@ -19,6 +19,26 @@ def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CRM_SERVING_KEEP", raising=False)
 
 
+@pytest.fixture(scope="session")
+def _published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One publish of the fake warehouse shared by the tests that only read it."""
+    data = tmp_path_factory.mktemp("shared") / "data"
+    warehouse = fw.build(data / "warehouse" / "crm.duckdb")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRM_PSEUDONYM_KEY", TEST_KEY)
+        from orchestration.publish import publish
+
+        publish(fw.DATES[-1], warehouse=warehouse, serving_dir=data / "serving")
+    return data
+
+
+@pytest.fixture()
+def published(_published_once: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared published serving directory (read it, do not change it)."""
+    monkeypatch.setenv("CRM_DATA_DIR", str(_published_once))
+    return _published_once / "serving"
+
+
 @pytest.fixture()
 def warehouse(tmp_path: Path) -> Path:
     return fw.build(tmp_path / "data" / "warehouse" / "crm.duckdb")

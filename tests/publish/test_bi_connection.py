@@ -45,9 +45,8 @@ def test_sqlalchemy_duckdb_engine_read_only(warehouse: Path, serving: Path) -> N
     engine.dispose()
 
 
-def test_plain_duckdb_read_only(warehouse: Path, serving: Path) -> None:
-    publish(fw.DATES[-1], warehouse=warehouse, serving_dir=serving)
-    con = duckdb.connect(str(serving / "crm.duckdb"), read_only=True)
+def test_plain_duckdb_read_only(published: Path) -> None:
+    con = duckdb.connect(str(published / "crm.duckdb"), read_only=True)
     assert con.execute("select count(*) from mart_branch_kpi_daily").fetchone()[0] == 68
     with pytest.raises(duckdb.Error, match="read-only"):
         con.execute("create table scratch as select 1 as x")

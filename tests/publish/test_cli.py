@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.publish import cli, layout, publish
+from orchestration.publish import cli, layout
 from tests.publish import fake_warehouse as fw
 
 DAY = fw.DATES[-1]
@@ -19,12 +19,6 @@ def run(argv: list[str]) -> int:
     cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
-
-
-@pytest.fixture()
-def published(warehouse: Path, serving: Path) -> Path:
-    publish(DAY, warehouse=warehouse, serving_dir=serving)
-    return serving
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,8 @@ def test_planted_raw_value_is_found(tmp_path: Path, plant: str) -> None:
     assert fw.PLANTS[plant] not in str(findings[0])
 
 
-def test_clean_publish_scans_clean_in_every_file(warehouse: Path, serving: Path) -> None:
-    publish(fw.DATES[-1], warehouse=warehouse, serving_dir=serving)
+def test_clean_publish_scans_clean_in_every_file(published: Path) -> None:
+    serving = published
     names = [f"张{c}" for c in "三四五"] + ["张丁", "王五"]  # '张*丁' is published, '张丁' is not
     assert scan_serving(serving, names=names) == []
     assert scan_main([str(serving)]) == 0
