@@ -8,19 +8,19 @@
 {#- A stable pseudonym for personal data that marts must not carry raw (card numbers): hex
     SHA-256 of a salt (var pii_salt, from the environment in production) and the value. Same
     value, same pseudonym, across systems and runs. -#}
-{% macro pseudonymize(expr) -%}
+{% macro card_key(expr) -%}
     {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('pseudonymize', 'bank_crm')(expr)) }}
+        {{ return(adapter.dispatch('card_key', 'bank_crm')(expr)) }}
     {%- else -%}
-        {{ return(default__pseudonymize(expr)) }}
+        {{ return(default__card_key(expr)) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__pseudonymize(expr) -%}
+{% macro default__card_key(expr) -%}
     sha256(concat('{{ var("pii_salt", "crmwh") }}', {{ expr }}))
 {%- endmacro %}
 
-{% macro spark__pseudonymize(expr) -%}
+{% macro spark__card_key(expr) -%}
     sha2(concat('{{ var("pii_salt", "crmwh") }}', {{ expr }}), 256)
 {%- endmacro %}
 
