@@ -55,12 +55,14 @@ def main() -> int:
     t0 = time.perf_counter()
     summary = generate(opts, target)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     print(f"bank: {args.persons:,} persons, {enterprises:,} enterprises, {args.days} day(s)")
     print(f"files {summary.files}, records {summary.rows:,}, {summary.nbytes / 1e6:,.1f} MB")
     print(f"total {seconds:.1f} s (first day {summary.first_day_seconds:.1f} s)")
     print(f"records/s {summary.rows / seconds:,.0f}   MB/s {summary.nbytes / 1e6 / seconds:,.1f}")
-    print(f"peak RSS {peak:,.0f} MiB")
+    print(f"peak RSS {peak:,.0f} MiB   CPU time (user+sys) {cpu:.1f} s")
     print(
         f"load average before/after: {load[0]:.2f} / {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} CPUs (figures are under whatever else was running)"

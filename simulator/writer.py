@@ -16,6 +16,8 @@ physical line number:
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,28 +251,46 @@ def write_table(
 
 
 def _write_lines(path: Path, chunks, ff: FileFormat, header: list[str] | None) -> tuple[int, str]:
-    """Encode each chunk of lines in one call, write it and fold it into the MD5."""
+    """Encode each chunk of lines in one call; a second thread writes it and folds it into
+    the MD5 (both release the GIL), overlapping with building and encoding the next chunk."""
     h = hashlib.md5()
-    nbytes = 0
     bad = BAD_BYTES[ff.encoding]
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    written = [0]
+    errors: list[BaseException] = []
+
+    def sink(f) -> None:
+        try:
+            while (b := pending.get()) is not None:
+                f.write(b)
+                h.update(b)
+                written[0] += len(b)
+        except BaseException as exc:  # surfaced in the caller below
+            errors.append(exc)
+            while pending.get() is not None:
+                pass
+
     with open(path, "wb") as f:
-        if header is not None:
-            b = (",".join(header) + ff.eol).encode(ff.codec)
-            f.write(b)
-            h.update(b)
-            nbytes += len(b)
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
-            text = chunk.str.join(ff.eol).item() + ff.eol
-            b = text.encode(ff.codec)
-            del text
-            if SENTINEL.encode() in b:
-                b = b.replace(b"\x00", bad)
-            f.write(b)
-            h.update(b)
-            nbytes += len(b)
-    return nbytes, h.hexdigest()
+        t = threading.Thread(target=sink, args=(f,), daemon=True)
+        t.start()
+        try:
+            if header is not None:
+                pending.put((",".join(header) + ff.eol).encode(ff.codec))
+            for chunk in chunks:
+                if len(chunk) == 0:
+                    continue
+                text = chunk.str.join(ff.eol).item() + ff.eol
+                b = text.encode(ff.codec)
+                del text
+                if SENTINEL.encode() in b:
+                    b = b.replace(b"\x00", bad)
+                pending.put(b)
+        finally:
+            pending.put(None)
+            t.join()
+    if errors:
+        raise errors[0]
+    return written[0], h.hexdigest()
 
 
 def flag_text(system: str, biz: str, files: list[WrittenFile], redelivery: int = 0) -> str:
