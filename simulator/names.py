@@ -49,7 +49,7 @@ def _map_one_char(names: pl.Series, mapping: dict[str, str], rng: np.random.Gene
     pattern = "[" + "".join(keys) + "]"
     found = names.str.extract("(" + pattern + ")", 1)
     repl = found.replace_strict(keys, [mapping[k] for k in keys], default=None)
-    # Polars replaces one literal per row via str.replace with an expression pattern.
+    # str.replace cannot take a per-row pattern: cut around the first occurrence instead
     out = pl.DataFrame({"n": names, "f": found, "r": repl}).select(
         pl.when(pl.col("f").is_not_null())
         .then(
@@ -64,19 +64,15 @@ def _map_one_char(names: pl.Series, mapping: dict[str, str], rng: np.random.Gene
 
 def traditional_variant(names: pl.Series, rng: np.random.Generator) -> pl.Series:
     """张伟 -> 張伟: the first character that has a traditional form is written in it."""
-    from simulator.reference import traditional_map
-
-    return _map_one_char(names, traditional_map(), rng)
+    return _map_one_char(names, reference.traditional_map(), rng)
 
 
 def homophone_variant(names: pl.Series, rng: np.random.Generator) -> pl.Series:
     """王静 -> 王婧: one given-name character replaced by a same-sounding one."""
-    from simulator.reference import homophone_map
-
     surname_len = 1
     head = names.str.slice(0, surname_len)
     tail = names.str.slice(surname_len)
-    mapped = _map_one_char(tail, homophone_map(), rng)
+    mapped = _map_one_char(tail, reference.homophone_map(), rng)
     return pl.select(pl.when(mapped.is_not_null()).then(head + mapped)).to_series()
 
 

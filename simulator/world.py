@@ -200,7 +200,10 @@ def _fx_walk(fx: dict[str, float], rng: np.random.Generator) -> dict[str, float]
 def build_world(
     seed: int, n_persons: int, n_ents: int, start: dt.date, days: int, profile: defects.Profile
 ) -> World:
-    r = lambda *t: rng_for(seed, *t)  # noqa: E731
+
+    def r(*tags: int) -> np.random.Generator:
+        return rng_for(seed, *tags)
+
     o = org.build_org(r(1), n_persons, n_ents)
     persons = population.build_persons(r(2), n_persons, o, start)
     ents = population.build_enterprises(r(3), n_ents, persons, o, start)
