@@ -1,6 +1,6 @@
 """dbt staging on a hand-made lake: typing, identity quality, rejects routing, empty systems.
 
-One `dbt build --select staging` (models, data tests, unit tests) on tiny_lake, then the
+One `dbt run --select staging` on tiny_lake, then the
 warehouse is inspected with DuckDB.
 """
 
@@ -42,7 +42,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPy
     # chan has not delivered yet: its table must build empty, not fail.
     shutil.rmtree(data_dir / "lake" / "raw" / "chan")
     counts = {k: v for k, v in counts.items() if k[0] != "chan_consent"}
-    run_dbt(["build", "--select", "staging"], data_dir, tmp)
+    # Views only: data and unit tests run in the simulated-bank test's `dbt build`.
+    run_dbt(["run", "--select", "staging"], data_dir, tmp)
     con = duckdb.connect(str(data_dir / "warehouse" / "crm.duckdb"), read_only=True)
     yield con, counts
     con.close()
