@@ -21,6 +21,13 @@ Failed transfers and late or repeated deliveries, on request:
   re-delivered files; the superseded defects go to truth/defects_superseded.parquet.
 * ``--withhold SYSTEM:DATE`` writes the files but holds the flag back under truth/held/;
   ``crmwh release SYSTEM:DATE`` later puts it in place (a late delivery).
+
+Truth ($CRM_DATA_DIR/truth, for tests and benchmarks only; contracts.md):
+customer_records, persons, enterprises, defects (+ defects_superseded after a re-delivery),
+branch_changes, manifest.json, and for convenience entity_aum (each entity's CNY deposits at
+the end of every day) and branches_final (the branch tree after the last day).
+persons also carries aum_target_yuan, aum_first_day_yuan, total_credit_limit_yuan,
+id_region_code (the region in the identity number), home_branch and salary_day.
 """
 
 from __future__ import annotations
@@ -95,6 +102,7 @@ class Generator:
         self.defect_frames: list[pl.DataFrame] = []
         self.superseded: list[pl.DataFrame] = []
         self.staged: dict[tuple[str, dt.date], Path] = {}
+        self.aum_frames: list[pl.DataFrame] = []
         self.summary = Summary()
 
     # ------------------------------------------------------------------------- tables
@@ -210,6 +218,7 @@ class Generator:
         for i in range(o.days):
             day = o.start + dt.timedelta(days=i)
             w.advance(day, i)
+            self.aum_frames.append(_entity_aum(w, day))
             for system in SYSTEMS:
                 tables = self.tables(w, system, day, first=i == 0)
                 directory = batch_dir(self.landing, system, day)
@@ -371,8 +380,14 @@ class Generator:
             .group_by("entity_id")
             .agg(pl.col("credit_limit").sum().alias("limit_fen"))
         )
+        aum_daily = pl.concat(self.aum_frames)
+        aum_daily.write_parquet(t / "entity_aum.parquet")
+        first_aum = aum_daily.filter(pl.col("biz_date") == self.opts.start).select(
+            "entity_id", pl.col("aum_cny_yuan").alias("aum_first_day_yuan")
+        )
         persons = (
             w.persons.join(pre, on="entity_id", how="left", maintain_order="left")
+            .join(first_aum, on="entity_id", how="left", maintain_order="left")
             .join(
                 w.aum.select("entity_id", "aum", "drain_start_date"),
                 on="entity_id",
@@ -383,8 +398,12 @@ class Generator:
             .with_columns(
                 pl.col("pre_realname").fill_null(False),
                 (pl.col("aum") / 100).alias("aum_target_yuan"),
+                pl.col("aum_first_day_yuan").fill_null(0.0),
+                # deposits of at least 500,000 yuan on the first day, card limits of at most
+                # 20,000 yuan in total (or no credit card at all)
                 (
-                    (pl.col("aum") >= 50_000_000) & (pl.col("limit_fen").fill_null(0) <= 2_000_000)
+                    (pl.col("aum_first_day_yuan").fill_null(0.0) >= 500_000)
+                    & (pl.col("limit_fen").fill_null(0) <= 2_000_000)
                 ).alias("under_limited"),
                 (pl.col("limit_fen").fill_null(0) / 100).alias("total_credit_limit_yuan"),
             )
@@ -449,6 +468,23 @@ BRANCH_CHANGE_SCHEMA = {
     "old_value": pl.String,
     "new_value": pl.String,
 }
+
+
+def _entity_aum(w: World, day: dt.date) -> pl.DataFrame:
+    """Each entity's deposits at the end of ``day`` in CNY (truth/entity_aum.parquet)."""
+    rates = pl.DataFrame({"currency": list(w.fx), "rate": list(w.fx.values())})
+    return (
+        w.accounts.filter((pl.col("open_date") <= day) & (pl.col("close_date") >= day))
+        .join(rates, on="currency", how="left")
+        .group_by("entity_id")
+        .agg(
+            (pl.col("bal") * pl.col("rate")).sum().truediv(100).round(2).alias("aum_cny_yuan"),
+            pl.len().cast(pl.Int32).alias("accounts"),
+        )
+        .with_columns(pl.lit(day).alias("biz_date"))
+        .select("biz_date", "entity_id", "aum_cny_yuan", "accounts")
+        .sort("entity_id")
+    )
 
 
 def _corrected(tables: dict[str, Render]) -> dict[str, Render]:

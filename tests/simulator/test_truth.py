@@ -82,7 +82,15 @@ def test_wealth_is_skewed_and_under_limited_customers_exist(bank: Bank) -> None:
     assert 0.005 < (aum > 500_000).mean() < 0.04
     assert p["under_limited"].sum() > 0
     ul = p.filter(pl.col("under_limited"))
-    assert (ul["aum_target_yuan"] >= 500_000).all()
+    assert (ul["aum_first_day_yuan"] >= 500_000).all()
+    daily = bank.truth_table("entity_aum")
+    assert daily["biz_date"].n_unique() == len(bank.dates)
+    first = daily.filter(pl.col("biz_date") == bank.dates[0])
+    assert (
+        first.join(p.select("entity_id", "aum_first_day_yuan"), on="entity_id")
+        .select((pl.col("aum_cny_yuan") == pl.col("aum_first_day_yuan")).all())
+        .item()
+    )
     assert (ul["total_credit_limit_yuan"] <= 20_000).all()
     assert p["drain_start_date"].drop_nulls().len() > 0
 
