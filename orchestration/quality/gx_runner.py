@@ -32,7 +32,7 @@ from orchestration.quality.loaders import LoadedBatch, LoaderError, load_batch
 from orchestration.quality.suites import GX_SEVERITY, SuiteError, SuiteFile, load_suite, severity_of
 
 DOCS_SITE = "local_site"
-DOCS_INDEX_LIMIT = 64  # newest validation results linked from the Data Docs index
+DOCS_INDEX_LIMIT = 32  # newest validation results linked from the Data Docs index
 EXAMPLES = 5  # unexpected values kept per failed expectation in the outcome
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 

@@ -25,7 +25,11 @@ from dagster import (
 
 import tests.quality.qfixtures as qf
 from crmwh import config
-from orchestration.quality.checks import build_raw_asset_checks, build_suite_check
+from orchestration.quality.checks import (
+    build_raw_asset_checks,
+    build_raw_system_checks,
+    build_suite_check,
+)
 
 PARTITIONS = DailyPartitionsDefinition(start_date="2026-11-01", end_offset=1)
 RAW_KEY = AssetKey(["raw", "core", "core_customer"])
@@ -227,3 +231,58 @@ def test_blocking_per_table_inside_a_system_multi_asset(tmp_path: Path) -> None:
     built = {e.asset_key for e in result.get_asset_materialization_events()}
     assert acct_downstream in built
     assert DOWNSTREAM_KEY not in built
+
+
+def core_system(corrupt: Callable[[dict], None] | None, built: list[str]) -> list:
+    """extract_core writing all five core tables (customer possibly corrupted) + a downstream."""
+    keys = [AssetKey(["raw", "core", t]) for t in config.TABLES["core"]]
+
+    @multi_asset(specs=[AssetSpec(k) for k in keys], partitions_def=PARTITIONS, name="extract_core")
+    def extract_core(context: AssetExecutionContext):
+        day = dt.date.fromisoformat(context.partition_key)
+        for table in config.TABLES["core"]:
+            cols = qf.raw_rows(table, 12)
+            if corrupt and table == "core_customer":
+                corrupt(cols)
+            qf.write_raw(config.lake_dir(), table, day, columns=cols)
+        for k in keys:
+            yield MaterializeResult(asset_key=k)
+
+    @asset(
+        key=AssetKey(["staging", "stg_core__accounts"]), deps=[keys[1]], partitions_def=PARTITIONS
+    )
+    def stg_accounts(context: AssetExecutionContext) -> None:
+        built.append(context.partition_key)
+
+    return [extract_core, stg_accounts, *build_raw_system_checks(PARTITIONS, systems=["core"])]
+
+
+def test_system_check_runs_every_table_suite_on_the_partition() -> None:
+    built: list[str] = []
+    result = materialize(
+        core_system(bad_date, built),
+        partition_key="2026-11-03",
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
+    assert len(evaluations) == 5
+    assert all(e.partition == "2026-11-03" for e in evaluations.values())
+    assert evaluations[RAW_KEY].severity == AssetCheckSeverity.WARN
+    assert sum(e.passed for e in evaluations.values()) == 4
+    assert built == ["2026-11-03"]  # WARN does not hold the batch back
+
+
+def test_system_check_holds_the_whole_batch_on_an_error() -> None:
+    built: list[str] = []
+    result = materialize(
+        core_system(null_key, built),
+        partition_key="2026-11-03",
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations[RAW_KEY].passed
+    assert evaluations[RAW_KEY].severity == AssetCheckSeverity.ERROR
+    assert evaluations[AssetKey(["raw", "core", "core_account"])].passed
+    assert built == []  # the system's batch is accepted or held as a whole
