@@ -163,13 +163,16 @@ def _surrogate_positions(buf: np.ndarray) -> np.ndarray:
     return lead[(buf[lead + 1] >= 0xA0) & (buf[lead + 1] <= 0xBF)]
 
 
-def _field_bounds(ubuf: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndarray, bool]:
+def _field_bounds(
+    ubuf: np.ndarray, layout: Layout, data: bytes
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """Where every field ends (a field or record separator), and which of those end a record.
 
     One pass over the bytes for both separators gives the bounds already sorted. A record end is
     reported at the first byte of its separator (the CR of a CRLF). A bare LF in a CRLF file,
     and in CSV any separator inside quotes, is data and not a bound. The flag says whether every
-    separator byte of the chunk is a bound (so they can all simply be deleted).
+    separator byte of the chunk is a bound (so they can all simply be deleted). ``data`` is the
+    bytes ``ubuf`` views.
     """
     mask = ubuf == layout.field_sep[0]
     mask |= ubuf == LF
@@ -185,8 +188,8 @@ def _field_bounds(ubuf: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndar
             keep = np.ones(len(bounds), bool)
             keep[bare] = False
             bounds, is_rec = bounds[keep], is_rec[keep]
-        bounds = bounds - is_rec  # a CRLF record ends at its CR
-        simple = simple and int(np.count_nonzero(ubuf == CR)) == len(lf) - len(bare)
+        bounds[is_rec] -= 1  # a CRLF record ends at its CR
+        simple = simple and data.count(b"\r") == len(lf) - len(bare)
     if layout.is_csv:
         quotes = np.flatnonzero(ubuf == QUOTE)
         if len(quotes):
@@ -239,7 +242,7 @@ def parse_chunk(orig: bytes, layout: Layout) -> ParsedChunk:
 
     utf8, any_bad = _to_utf8(orig, layout)
     ubuf = obuf if utf8 is orig else np.frombuffer(utf8, np.uint8)
-    bounds, is_rec, simple = _field_bounds(ubuf, layout)
+    bounds, is_rec, simple = _field_bounds(ubuf, layout, utf8)
     rec_bound_idx = np.flatnonzero(is_rec)  # index in ``bounds`` of each record's end
     if len(rec_bound_idx) != n:
         raise RuntimeError(
