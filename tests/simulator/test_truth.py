@@ -243,3 +243,41 @@ def test_every_system_delivers_every_day(bank: Bank) -> None:
         assert days == [f"{d:%Y%m%d}" for d in bank.dates]
         for day in bank.dates:
             assert len(list(bank.batch_dir(system, day).glob("*.dat"))) == len(TABLES[system])
+
+
+def test_rm_assignments_chain_and_point_at_relationship_managers(
+    bank: Bank, clean_frames: dict
+) -> None:
+    day = bank.dates[-1]
+    a = clean_frames[("org_rm_assignment", day)].sort(
+        "source_system", "source_cust_no", "start_date"
+    )
+    assert len(a) > 100
+    nxt = a.with_columns(
+        pl.col("start_date").shift(-1).over("source_system", "source_cust_no").alias("next_start")
+    )
+    chained = nxt.filter(pl.col("next_start").is_not_null()).with_columns(
+        (pl.col("next_start").str.strptime(pl.Date, "%Y%m%d") - pl.duration(days=1))
+        .dt.strftime("%Y%m%d")
+        .alias("expected_end")
+    )
+    assert len(chained) > 0
+    assert (chained["end_date"] == chained["expected_end"]).all()
+    last = nxt.filter(pl.col("next_start").is_null())
+    assert (last["end_date"] == "99991231").all()
+    staff = clean_frames[("org_staff", day)]
+    rms = staff.filter(pl.col("role") == "RM")["staff_id"]
+    assert a["staff_id"].is_in(rms.implode()).all()
+    # the day's reassignments start today
+    assert (a["start_date"] <= f"{day:%Y%m%d}").all()
+
+
+def test_consent_events_follow_state(bank: Bank, clean_frames: dict) -> None:
+    ev = pl.concat([clean_frames[("chan_consent", d)] for d in bank.dates]).sort("event_ts")
+    # a WITHDRAW only ever follows a GRANT for the same number and purpose
+    first = ev.group_by("source_system", "source_cust_no", "purpose", maintain_order=True).agg(
+        pl.col("action").first()
+    )
+    assert (first["action"] == "GRANT").all()
+    assert (ev["action"] == "WITHDRAW").sum() > 0
+    assert ev["event_id"].is_unique().all()
