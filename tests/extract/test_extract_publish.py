@@ -55,7 +55,7 @@ def test_failure_mid_batch_publishes_nothing(dirs, monkeypatch: pytest.MonkeyPat
     write_batch(landing, "core", {"core_customer": [customer(1)], "core_txn": []})
     real_run = batch_mod._TableExtractor.run
 
-    def run(self, chunk_bytes: int) -> int:  # noqa: ANN001
+    def run(self: batch_mod._TableExtractor, chunk_bytes: int) -> int:
         if self.table == "core_txn":
             raise OSError("disk full")
         return real_run(self, chunk_bytes)

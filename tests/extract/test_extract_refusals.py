@@ -9,7 +9,7 @@ import pytest
 
 from orchestration.extract import BatchNotReady, BatchRefused, extract_batch
 
-from .conftest import BIZ_DATE, customer, write_batch
+from .conftest import BIZ_DATE, Batch, customer, write_batch
 
 
 def _nothing_written(lake: Path) -> bool:
@@ -20,7 +20,7 @@ def _refusal(lake: Path, system: str = "core") -> dict:
     return json.loads((lake / "control" / "refusals" / system / "20261103.json").read_text())
 
 
-def _core(landing: Path):  # noqa: ANN202
+def _core(landing: Path) -> Batch:
     return write_batch(landing, "core", {"core_customer": [customer(i) for i in range(3)]})
 
 
