@@ -37,6 +37,7 @@ MEMOS = [
     "提前支取",
     "跨行转出",
     "结息",
+    "贷款还款",
 ]
 _MEMO = {m: i for i, m in enumerate(MEMOS)}
 # personal spending: channel, its probability and its memo
@@ -98,8 +99,13 @@ def core_day(
     drain: pl.DataFrame,
     rng: np.random.Generator,
     day: dt.date,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Advance deposits by one day. Returns (accounts, txns, pos_spend for debit cards).
+    loan_due: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """Advance deposits by one day.
+
+    Returns (accounts, txns, pos_spend for debit cards, (paid, failed) loan rows): loan
+    instalments in ``loan_due`` (row, entity_id, amount) are debited from the borrower's first
+    CNY demand account where the balance allows; the others are failed (arrears).
 
     ``drain``: entity_id, drain_start_date for drainers.
     """
@@ -161,6 +167,31 @@ def core_day(
     ).astype(np.int64)
     tx.add(idx, "C", amt, "MOB", "转账存入", _external_accounts(rng, len(idx)))
     np.add.at(bal, idx, amt)
+
+    # loan instalments, from the borrower's first CNY demand account, before any spending
+    paid_rows = failed_rows = np.zeros(0, dtype=np.int64)
+    cand = np.flatnonzero(is_cny_demand)
+    if loan_due is not None and len(loan_due) and len(cand):
+        ekey = ent_idx + np.where(is_person, 0, 10**10)
+        keys, first_pos = np.unique(ekey[cand], return_index=True)
+        acct_of = cand[first_pos]
+        le = loan_due["entity_id"]
+        lkey = le.str.slice(1).cast(pl.Int64).to_numpy() + np.where(
+            (le.str.slice(0, 1) == "P").to_numpy(), 0, 10**10
+        )
+        pos = np.minimum(np.searchsorted(keys, lkey), len(keys) - 1)
+        has = keys[pos] == lkey
+        rows = loan_due["row"].to_numpy()[has]
+        acct = acct_of[pos[has]]
+        amt = loan_due["amount"].to_numpy()[has]
+        order = np.argsort(acct, kind="stable")
+        rows, acct, amt = rows[order], acct[order], amt[order]
+        if len(acct):
+            starts = np.flatnonzero(np.r_[True, acct[1:] != acct[:-1]])
+            ok = _seg_cumsum(amt, starts) <= bal[acct]
+            tx.add(acct[ok], "D", amt[ok], "SYS", "贷款还款")
+            np.subtract.at(bal, acct[ok], amt[ok])
+            paid_rows, failed_rows = rows[ok], rows[~ok]
 
     # spending: Poisson count per account, amounts clipped so the balance stays >= 0
     lam = np.where(is_cny_demand, np.where(is_person, np.where(first_demand, 0.5, 0.1), 1.2), 0)
@@ -273,7 +304,7 @@ def core_day(
         .alias("upd_ts"),
     ).with_columns(pl.col("upd_ts").cast(pl.Date).alias("upd_date"))
     txns = _txn_frame(tx, acct_no, rng, d64)
-    return accounts, txns, pos_spend
+    return accounts, txns, pos_spend, (paid_rows, failed_rows)
 
 
 def _txn_frame(

@@ -5,7 +5,10 @@ BF fixed asset, BD bill discount). Amortising loans repay equal principal each m
 the common Chinese method), so the balance falls linearly; BW and BD are repaid at maturity.
 About 4% of active contracts are overdue; the five-class grade follows days overdue
 (0 normal, 1-90 special mention, 91-180 substandard, 181-360 doubtful, over 360 loss), with a
-few current loans already graded special mention. Amounts are int64 fen.
+few current loans already graded special mention. From the second day on, each instalment is
+debited from the borrower's demand account in core (memo 贷款还款); a borrower whose account
+cannot cover it falls into arrears, one without a demand account here misses 1% at random.
+Amounts are int64 fen.
 """
 
 from __future__ import annotations
@@ -150,25 +153,64 @@ def build_contracts(
     )
 
 
-def advance_day(loans: pl.DataFrame, rng: np.random.Generator, day: dt.date) -> pl.DataFrame:
-    """Repayments on the monthly due day, new arrears, cures, settlements for ``day``."""
+def _state(loans: pl.DataFrame, day: dt.date) -> dict[str, np.ndarray]:
     d64 = np.datetime64(day)
-    k = len(loans)
     start = loans["start_date"].to_numpy().astype("datetime64[D]")
-    visible = start <= d64
-    active = (loans["status"] == "A").to_numpy() & visible & (start < d64)
-    due = active & (((d64 - start).astype(np.int64) % 30) == 0)
+    active = (loans["status"] == "A").to_numpy() & (start < d64)
+    overdue = loans["overdue_days"].to_numpy()
+    principal = loans["principal"].to_numpy()
+    bullet = loans["bullet"].to_numpy()
+    inst = np.where(bullet, 0, loans["amount"].to_numpy() // loans["term_m"].to_numpy())
+    matured = active & (loans["maturity_date"].to_numpy().astype("datetime64[D]") <= d64)
+    monthly = active & (((d64 - start).astype(np.int64) % 30) == 0)
+    owing = (monthly | matured) & (overdue == 0) & (principal > 0)
+    amount = np.where(matured, principal, np.minimum(inst, principal))
+    return {"active": active, "owing": owing & (amount > 0), "amount": amount}
+
+
+def due_today(loans: pl.DataFrame, day: dt.date) -> pl.DataFrame:
+    """Instalments (or the final principal) due on ``day`` from current CNY loans:
+    row (index into ``loans``), entity_id, amount (fen). The ledger debits them from the
+    borrower's demand account; a borrower who cannot pay falls into arrears."""
+    st = _state(loans, day)
+    cny = (loans["currency"] == "CNY").to_numpy()
+    rows = np.flatnonzero(st["owing"] & cny)
+    return pl.DataFrame(
+        {
+            "row": rows.astype(np.int64),
+            "entity_id": loans["entity_id"].gather(rows),
+            "amount": st["amount"][rows].astype(np.int64),
+        }
+    )
+
+
+def advance_day(
+    loans: pl.DataFrame,
+    rng: np.random.Generator,
+    day: dt.date,
+    paid: np.ndarray | None = None,
+    failed: np.ndarray | None = None,
+) -> pl.DataFrame:
+    """Repayments, new arrears, cures and settlements for ``day``.
+
+    ``paid``/``failed``: rows whose instalment the ledger debited / could not debit from the
+    borrower's account. Borrowers who pay from elsewhere (no demand account here) miss 1% of
+    instalments at random.
+    """
+    k = len(loans)
+    st = _state(loans, day)
+    active, owing, amount = st["active"], st["owing"], st["amount"]
     overdue = loans["overdue_days"].to_numpy().copy()
     principal = loans["principal"].to_numpy().copy()
-    amount = loans["amount"].to_numpy()
-    term_m = loans["term_m"].to_numpy()
-    bullet = loans["bullet"].to_numpy()
-    miss = due & (rng.random(k) < 0.01)
-    pay = due & ~miss & (overdue == 0)
-    inst = np.where(bullet, 0, amount // term_m)
-    matured = active & (loans["maturity_date"].to_numpy().astype("datetime64[D]") <= d64)
-    principal = np.where(pay, np.maximum(principal - inst, 0), principal)
-    principal = np.where(matured & (overdue == 0) & ~miss, 0, principal)
+    attempted = np.zeros(k, dtype=bool)
+    missed = np.zeros(k, dtype=bool)
+    for rows, flag in ((paid, False), (failed, True)):
+        if rows is not None and len(rows):
+            attempted[rows] = True
+            missed[rows] = flag
+    miss = owing & np.where(attempted, missed, rng.random(k) < 0.01)
+    pay = owing & ~miss
+    principal = np.where(pay, principal - amount, principal)
     cure = active & (overdue > 0) & (rng.random(k) < 0.03)
     overdue = np.where(cure, 0, np.where(active & (overdue > 0), overdue + 1, overdue))
     overdue = np.where(miss, 1, overdue)

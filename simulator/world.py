@@ -65,8 +65,9 @@ class World:
         drain = self.aum.filter(pl.col("drain_start_date").is_not_null()).select(
             "entity_id", "drain_start_date"
         )
-        self.accounts, txns, pos = ledger.core_day(
-            self.accounts, self.persons, drain, self.rng(140, index), day
+        due = loans.due_today(self.loans, day) if index > 0 else None
+        self.accounts, txns, pos, (paid, failed) = ledger.core_day(
+            self.accounts, self.persons, drain, self.rng(140, index), day, due
         )
         self.core_txn = txns.with_columns(
             (
@@ -82,9 +83,8 @@ class World:
                 + pl.int_range(1, pl.len() + 1).cast(pl.String).str.pad_start(9, "0")
             ).alias("auth_id")
         )
-        self.loans = (
-            loans.advance_day(self.loans, self.rng(160, index), day) if index > 0 else self.loans
-        )
+        if index > 0:  # the first day's loan state is the opening extract
+            self.loans = loans.advance_day(self.loans, self.rng(160, index), day, paid, failed)
         self.consent_state, ev = consents.consent_day(
             self.consent_state, self.consent_records, self.rng(170, index), day, first=index == 0
         )
