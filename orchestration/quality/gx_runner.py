@@ -265,18 +265,54 @@ def _validate(
         result_format=RESULT_FORMAT,
         run_id=run_id,
     )
+    result_id = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+        run_id=run_id,
+        batch_identifier=f"{datasource.name}-{asset.name}",
+    )
+    pii = set(suite.body["meta"].get("pii_columns") or [])
+    if pii and mask_pii(result, pii):
+        # GX stored the result as it ran; store it again masked, before any page renders it.
+        ctx.validation_results_store.set(result_id, result)
     page = None
     if build_docs:
-        result_id = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
-            run_id=run_id,
-            batch_identifier=f"{datasource.name}-{asset.name}",
-        )
         with _docs_lock():
             ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[result_id])
         page = docs_dir().joinpath("validations", *result_id.to_tuple()).with_suffix(".html")
         page = page if page.is_file() else docs_index()
     return result.to_json_dict(), page
+
+
+def mask_value(value: Any) -> Any:
+    """Keep enough of a personal value to recognise its shape, not the person (PCI style)."""
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) >= 12:
+        return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    return text[:1] + "*" * max(len(text) - 1, 0)
+
+
+def mask_pii(result: Any, pii_columns: set[str]) -> bool:
+    """Mask unexpected values of personal-data columns in a GX validation result, in place.
+
+    Results and Data Docs live in the quality directory, which is not a restricted layer, and
+    Dagster's event log is read by more people still. Returns whether anything was masked.
+    """
+    masked = False
+    for res in result.results:
+        if res.expectation_config.kwargs.get("column") not in pii_columns or not res.result:
+            continue
+        body = res.result
+        for key in ("partial_unexpected_list", "unexpected_list"):
+            if body.get(key):
+                body[key] = [mask_value(v) for v in body[key]]
+                masked = True
+        for key in ("partial_unexpected_counts", "unexpected_counts"):
+            if body.get(key):
+                body[key] = [{**c, "value": mask_value(c.get("value"))} for c in body[key]]
+                masked = True
+    return masked
 
 
 @contextlib.contextmanager
@@ -374,7 +410,7 @@ def _write_result(outcome: SuiteOutcome, gx_result: dict[str, Any] | None) -> Pa
     body = {"outcome": outcome.to_json_dict() | {"result_path": str(path)}}
     if gx_result is not None:
         body["validation_result"] = gx_result
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_suffix(f".json.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(body, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,7 +262,7 @@ def write_report(
         (json_path, json.dumps(report, indent=1, ensure_ascii=False, default=str)),
         (md_path, to_markdown(report)),
     ):
-        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(path)
     return json_path, md_path, report

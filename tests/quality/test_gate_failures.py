@@ -121,3 +121,19 @@ def test_results_and_data_docs_under_the_data_dir(lake: Path, data_dir: Path) ->
     assert outcome.docs_path is not None and outcome.docs_path.is_file()
     assert outcome.docs_path.is_relative_to(data_dir / "quality/data_docs/validations")
     assert "raw_core_customer" in (data_dir / "quality/data_docs/index.html").read_text()
+
+
+def test_card_numbers_are_masked_in_results_docs_and_outcome(lake: Path, data_dir: Path) -> None:
+    cols = qf.raw_rows("card_account", 12)
+    card = "62258812345678901"  # 17 digits: fails the format, and is personal data
+    cols["card_no"][4] = card
+    qf.write_raw(lake, "card_account", BIZ_DATE, columns=cols)
+    outcome = run_suite("raw_card_account", BIZ_DATE)
+    assert outcome.severity == "ERROR"
+    (failed,) = [f for f in outcome.errors if f.column == "card_no"]
+    assert failed.examples == ["622588*******8901"]
+    quality = data_dir / "quality"
+    written = [p for p in quality.rglob("*") if p.is_file() and p.suffix in (".json", ".html")]
+    assert any("validations" in p.parts for p in written)
+    leaks = [p for p in written if card in p.read_text(encoding="utf-8", errors="replace")]
+    assert leaks == []
