@@ -128,9 +128,15 @@ def run_suite(
     biz_date: dt.date,
     *,
     suites_dir: Path | None = None,
-    build_docs: bool = True,
+    build_docs: bool | None = None,
 ) -> SuiteOutcome:
-    """Validate suite ``name`` on ``biz_date``'s batch. Always returns; never passes by default."""
+    """Validate suite ``name`` on ``biz_date``'s batch. Always returns; never passes by default.
+
+    ``build_docs`` defaults to on; ``CRM_QUALITY_DATA_DOCS=0`` turns it off for a process (tests
+    of blocking behaviour, benchmarks that separate validation from rendering).
+    """
+    if build_docs is None:
+        build_docs = os.environ.get("CRM_QUALITY_DATA_DOCS", "1") != "0"
     started = time.perf_counter()
     outcome = SuiteOutcome(suite=name, biz_date=biz_date, success=False)
     gx_result: dict[str, Any] | None = None

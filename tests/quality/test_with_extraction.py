@@ -25,7 +25,8 @@ DOWNSTREAM = AssetKey(["staging", "stg_core__customers"])
 
 
 @pytest.fixture
-def bank(data_dir: Path) -> Path:
+def bank(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_QUALITY_DATA_DOCS", "0")  # docs are tested elsewhere
     from simulator.generate import Options, generate
 
     generate(Options(persons=400, enterprises=40, days=1, start=START, seed=5), data_dir)
