@@ -253,7 +253,8 @@ class _TableExtractor:
         )
         self.quarantine_dir = quarantine_dir
         self.q_writer: pq.ParquetWriter | None = None
-        self.dups = DuplicateTracker(path)
+        self.spill_dir = temp_sibling(raw_dir, "dedup")  # beside the staging dir, same disk
+        self.dups = DuplicateTracker(path, self.spill_dir)
         self.totals = ControlTotals(table)
         self.raw_rows = 0
         self.quarantined = dict.fromkeys(REASONS, 0)
@@ -266,7 +267,7 @@ class _TableExtractor:
         Arrow's take, the Parquet encoder and NumPy release the GIL, so on two cores parsing
         and writing overlap. At most three chunks are alive at once (being read, parsed,
         written), a few times ``chunk_bytes`` of memory whatever the file size; the duplicate
-        index adds about 32 bytes per distinct record.
+        index adds 8 bytes per distinct record (the rest of it is spilled to disk).
         """
         read = 0
         try:
@@ -284,6 +285,8 @@ class _TableExtractor:
             self.raw_writer.close()
             if self.q_writer is not None:
                 self.q_writer.close()
+            self.dups.chunks.clear()  # unmap before deleting
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
         return read
 
     def _prepare(self, offset: int, chunk: bytes) -> _ChunkWork | None:

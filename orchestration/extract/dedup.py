@@ -1,8 +1,10 @@
 """Exact duplicate records within one file, found across chunks without keeping the records.
 
 Each record (its bytes as delivered, separator included) is hashed with Polars' vectorised
-64-bit hash. The tracker keeps, per file, a sorted array of every hash seen so far (8 bytes a
-record) plus per-chunk hashes and offsets to locate the first copy. A hash hit is confirmed by
+64-bit hash. The tracker keeps, per file, a sorted array of every hash seen so far in memory
+(8 bytes a record), and per chunk the hash, offset, length and line of each distinct record
+(24 bytes a record) in ``.npy`` files in a spill directory, memory-mapped, so memory stays at
+8 bytes a record however large the file; only a hit reads them. A hash hit is confirmed by
 comparing the two records' bytes (read back through a memory map, vectorised), so a hash
 collision never quarantines a record that is not an exact duplicate.
 """
@@ -33,6 +35,16 @@ class _ChunkIndex:
     lengths: np.ndarray  # int32 its length including the separator
     lines: np.ndarray  # int32 its physical line
 
+    @classmethod
+    def spill(cls, directory: Path, number: int, **arrays: np.ndarray) -> _ChunkIndex:
+        """Write the arrays to ``directory`` and map them back read-only (pages on demand)."""
+        mapped = {}
+        for name, arr in arrays.items():
+            path = directory / f"{number:06d}-{name}.npy"
+            np.save(path, arr)
+            mapped[name] = np.load(path, mmap_mode="r")
+        return cls(**mapped)
+
 
 @dataclass
 class DuplicateResult:
@@ -45,6 +57,7 @@ class DuplicateTracker:
     """Remembers every record of one file so far; reports exact repeats of earlier records."""
 
     path: Path
+    spill_dir: Path | None = None  # None: keep the per-chunk index in memory
     seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     chunks: list[_ChunkIndex] = field(default_factory=list)
 
@@ -93,14 +106,16 @@ class DuplicateTracker:
         if is_dup.any():
             is_dup &= self._same_bytes(starts, lengths, first_start, first_len, is_dup)
         self.seen = np.sort(np.concatenate([self.seen, uniq]), kind="stable")  # merges 2 runs
-        self.chunks.append(
-            _ChunkIndex(
-                uniq,
-                starts[heads],
-                lengths[heads].astype(np.int32),
-                lines[heads].astype(np.int32),
-            )
-        )
+        index = {
+            "sorted_hashes": uniq,
+            "starts": starts[heads],
+            "lengths": lengths[heads].astype(np.int32),
+            "lines": lines[heads].astype(np.int32),
+        }
+        if self.spill_dir is None:
+            self.chunks.append(_ChunkIndex(**index))
+        else:
+            self.chunks.append(_ChunkIndex.spill(self.spill_dir, len(self.chunks), **index))
         return DuplicateResult(is_dup, first_line)
 
     def _locate_earlier(
