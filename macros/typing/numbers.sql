@@ -1,18 +1,20 @@
 {#-
-    Amounts and other numbers. A number is text matching the pattern of its kind after trimming;
+    Amounts and other numbers. A number is text matching [+-]?digits(.digits)? with at most the
+    column's scale of decimals, exactly as delivered (not trimmed: the extractor's control totals
+    use the same rule, orchestration/extract/totals.py, so staged money reconciles to them);
     anything else is a cast failure (typed value NULL, *_cast_failed TRUE) that staging routes to
     rejects. Decimal places beyond the column's scale are a failure rather than a silent rounding.
     - yuan: decimal text, up to two decimals (the spec says exactly two; fewer is accepted
       because it loses nothing) -> decimal(18,2).
     - fen: integer text -> bigint; fen_to_yuan() gives decimal(18,2) yuan exactly (no double).
-    - integers (annual_income, overdue_days) -> bigint.
+    - integers (annual_income, overdue_days, fen) -> bigint.
     - decimals with a scale (interest_rate 4, rate_to_cny 6) -> decimal(precision, scale).
 -#}
 {% macro number_pattern(scale) -%}
     {%- if scale == 0 -%}
-        -?[0-9]+
+        [+-]?[0-9]+
     {%- else -%}
-        -?[0-9]+(\.[0-9]{1,{{ scale }}})?
+        [+-]?[0-9]+(\.[0-9]{1,{{ scale }}})?
     {%- endif -%}
 {%- endmacro %}
 
@@ -26,8 +28,8 @@
 
 {% macro default__to_decimal(expr, precision=18, scale=2) -%}
     case
-        when regexp_full_match(trim({{ expr }}), '{{ number_pattern(scale) }}')
-            then try_cast(trim({{ expr }}) as decimal({{ precision }}, {{ scale }}))
+        when regexp_full_match({{ expr }}, '{{ number_pattern(scale) }}')
+            then try_cast({{ expr }} as decimal({{ precision }}, {{ scale }}))
     end
 {%- endmacro %}
 
@@ -45,7 +47,7 @@
 
 {% macro default__to_integer(expr) -%}
     case
-        when regexp_full_match(trim({{ expr }}), '-?[0-9]+') then try_cast(trim({{ expr }}) as bigint)
+        when regexp_full_match({{ expr }}, '{{ number_pattern(0) }}') then try_cast({{ expr }} as bigint)
     end
 {%- endmacro %}
 
@@ -61,9 +63,9 @@
 
 {#- TRUE when delivered, non-empty text does not parse as the given kind. -#}
 {% macro number_cast_failed(expr, precision=18, scale=2) -%}
-    (nullif(trim({{ expr }}), '') is not null and {{ to_decimal(expr, precision, scale) }} is null)
+    ({{ expr }} is not null and {{ to_decimal(expr, precision, scale) }} is null)
 {%- endmacro %}
 
 {% macro integer_cast_failed(expr) -%}
-    (nullif(trim({{ expr }}), '') is not null and {{ to_integer(expr) }} is null)
+    ({{ expr }} is not null and {{ to_integer(expr) }} is null)
 {%- endmacro %}

@@ -1,13 +1,15 @@
 """dbt staging on a simulated bank, checked against the simulator's truth.
 
-A small bank (2,000 persons, 2 days, default defect profile) is generated, every batch is
-extracted with extract_batch, and `dbt build --select staging` (models, data tests, unit
-tests) runs into a temporary data directory. Then:
+A small bank (2,000 persons, 2 days, default defect profile, core's second day re-delivered
+with corrections) is generated, every batch is extracted with extract_batch, and
+`dbt build --select staging` (models, data tests including the reconciliation to the
+extractor's control tables, unit tests) runs into a temporary data directory. Then:
 - every raw row is in its staging model or excluded in stg_rejects (per table and biz_date);
 - every injected identity defect gets the quality code it should, 15-digit numbers convert to
   the person's true number and organization codes to the enterprise's;
 - every bad date / bad amount defect is in stg_rejects at its file and line;
-- no staging model has a NULL key.
+- no staging model has a NULL key;
+- the re-delivered batch, not the first delivery, is what staging reads.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from orchestration.extract import extract_batch
 from simulator.testing import make_bank
 from tests.staging.dbt_runner import run_dbt
 from tests.staging.test_staging_tiny_lake import STG_MODELS
+
+DAY1, DAY2 = dt.date(2026, 11, 1), dt.date(2026, 11, 2)
 
 KEYS: dict[str, list[str]] = {
     "stg_core__customers": ["cust_no"],
@@ -84,7 +88,7 @@ DEFECT_JOIN = """
 def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, Path]:
     tmp = tmp_path_factory.mktemp("bank")
     data_dir = tmp / "data"
-    sim = make_bank(data_dir, persons=2000, enterprises=200, days=2)
+    sim = make_bank(data_dir, persons=2000, enterprises=200, days=2, redeliver=[("core", DAY2)])
     for system in SYSTEMS:
         for day in sim.dates:
             extract_batch(system, day, sim.landing, data_dir / "lake")
@@ -205,4 +209,12 @@ def test_no_staging_model_has_a_null_key(bank) -> None:
 def test_both_business_days_are_staged(bank) -> None:
     con, _ = bank
     days = con.execute("select distinct biz_date from staging.stg_core__customers").fetchall()
-    assert sorted(d for (d,) in days) == [dt.date(2026, 11, 1), dt.date(2026, 11, 2)]
+    assert sorted(d for (d,) in days) == [DAY1, DAY2]
+
+
+def test_the_redelivered_batch_is_what_staging_reads(bank) -> None:
+    con, _ = bank
+    batches = con.execute(
+        "select distinct biz_date, _batch_id, _redelivery from staging.stg_core__balances"
+    ).fetchall()
+    assert sorted(batches) == [(DAY1, "core_20261101_r0", 0), (DAY2, "core_20261102_r1", 1)]
