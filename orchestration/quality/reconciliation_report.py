@@ -36,7 +36,8 @@ class Section:
     title: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     ok: bool = True
-    issues: list[str] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)  # breaks: the section is not clean
+    notes: list[str] = field(default_factory=list)  # known defects reported, not breaks
     columns: list[str] | None = None  # column order in the markdown; default: keys of row 0
 
 
@@ -196,13 +197,12 @@ def control_totals_section(biz_date: dt.date) -> Section:
             row["total"] = None if r.get("total") is None else str(r["total"])
             sec.rows.append(row)
             if r.get("unparseable_rows"):
-                sec.issues.append(
+                sec.notes.append(
                     f"{system}.{r['table_name']}.{r['measure']} {r['currency']}: "
                     f"{r['unparseable_rows']} rows with an amount that is not a number "
                     "(excluded from the total, rejected in staging)"
                 )
-    # Unparseable amounts are known source defects, reported but not a reconciliation break.
-    sec.ok = True
+    # Unparseable amounts are known source defects (notes), not a reconciliation break.
     return sec
 
 
@@ -278,7 +278,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     for sec in report["sections"]:
         lines += ["", f"## {sec['title']}: {'OK' if sec['ok'] else 'ISSUES'}", ""]
         lines += [f"- {issue}" for issue in sec["issues"]]
-        if sec["issues"]:
+        lines += [f"- note: {note}" for note in sec.get("notes") or []]
+        if sec["issues"] or sec.get("notes"):
             lines.append("")
         if not sec["rows"]:
             lines.append("(no rows)")
