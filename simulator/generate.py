@@ -15,9 +15,10 @@ Failed transfers and late or repeated deliveries, on request:
 * ``--redeliver SYSTEM:DATE`` re-delivers the batch after everything else is written, with
   REDELIVERY=1: the same records with their line defects repaired (no wrong field counts,
   bad dates, bad amounts or bad bytes; exact duplicate lines removed) and names with stray
-  spaces trimmed in the customer table. Events and FULL snapshots are the same rows, so the
-  state as of later days is exactly as if the corrected batch had come first. The directory
-  is replaced and the new flag written last. truth/defects.parquet then describes the
+  spaces trimmed in the customer table. The source state is corrected at that date too, so
+  later batches carry the trimmed names; events and FULL snapshots are the same rows. The
+  state as of later days is therefore exactly as if the corrected batch had come first. The
+  directory is replaced and the new flag written last. truth/defects.parquet then describes the
   re-delivered files; the superseded defects go to truth/defects_superseded.parquet.
 * ``--withhold SYSTEM:DATE`` writes the files but holds the flag back under truth/held/;
   ``crmwh release SYSTEM:DATE`` later puts it in place (a late delivery).
@@ -234,6 +235,8 @@ class Generator:
                     self.staged[(system, day)] = stage
                     self.superseded.append(truth)
                     truth = truth2
+                    if system in w.recs:  # the source fixed those names: later batches agree
+                        w.recs[system] = _trim_delivered_names(w.recs[system], day, i == 0)
                 self.defect_frames.append(truth)
                 self._break(system, day, directory)
             if i == 0:
@@ -484,6 +487,22 @@ def _entity_aum(w: World, day: dt.date) -> pl.DataFrame:
         .with_columns(pl.lit(day).alias("biz_date"))
         .select("biz_date", "entity_id", "aum_cny_yuan", "accounts")
         .sort("entity_id")
+    )
+
+
+def _trim_delivered_names(rec: pl.DataFrame, day: dt.date, first: bool) -> pl.DataFrame:
+    """Apply a re-delivery's name corrections to the source state, so every later batch
+    carries the corrected name: the state is as if the corrected batch had come first."""
+    delivered = pl.col("open_date") <= day
+    if not first:
+        delivered = delivered & (pl.col("upd_date") == day)
+    fix = delivered & (pl.col("d_name") == "name_spaces").fill_null(False)
+    return rec.with_columns(
+        pl.when(fix)
+        .then(pl.col("name").str.replace_all("[ \u3000]", ""))
+        .otherwise(pl.col("name"))
+        .alias("name"),
+        pl.when(fix).then(None).otherwise(pl.col("d_name")).alias("d_name"),
     )
 
 
