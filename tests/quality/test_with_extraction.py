@@ -15,8 +15,9 @@ from dagster import (
     materialize,
 )
 
+from crmwh import config
 from orchestration.extract.assets import build_extract_asset
-from orchestration.quality.checks import build_raw_asset_checks
+from orchestration.quality.checks import build_raw_asset_checks, build_raw_system_checks
 
 START = dt.date(2026, 11, 1)
 PARTITIONS = DailyPartitionsDefinition(start_date=START.isoformat(), end_offset=1)
@@ -96,3 +97,23 @@ def test_unknown_status_code_from_the_source_is_stopped(bank: Path, tmp_path: Pa
     assert "expect_column_values_to_be_in_set" in failed.metadata["failures"].value
     assert "'X'" in failed.metadata["failures"].value
     assert not marker.exists()
+
+
+def test_checks_load_beside_the_extraction_assets() -> None:
+    """What definitions.py will hold: every raw asset has exactly one blocking GX check."""
+    from dagster import Definitions
+
+    from orchestration.extract.assets import build_extract_assets
+
+    for checks in (
+        build_raw_asset_checks(PARTITIONS),
+        build_raw_system_checks(PARTITIONS),
+    ):
+        defs = Definitions(assets=build_extract_assets(PARTITIONS), asset_checks=checks)
+        graph = defs.resolve_asset_graph()
+        check_keys = graph.asset_check_keys
+        assert len(check_keys) == 16
+        assert {k.asset_key for k in check_keys} == {
+            AssetKey(["raw", s, t]) for s, ts in config.TABLES.items() for t in ts
+        }
+        assert all(graph.get_check_spec(k).blocking for k in check_keys)
