@@ -529,6 +529,7 @@ def _corrected(tables: dict[str, Render]) -> dict[str, Render]:
 
 
 TRUTH_ENTRIES = {
+    "entity_aum.parquet",
     "customer_records.parquet",
     "persons.parquet",
     "enterprises.parquet",
