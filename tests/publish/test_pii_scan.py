@@ -82,6 +82,8 @@ def test_detectors_and_their_limits(tmp_path: Path) -> None:
         ("11010519491231003X", None),  # wrong check digit
         ("12345678901", None),  # not a mobile prefix
         ("bfpifamobkfjfnfggnkk", None),  # a pseudonymous key: letters only
+        ("ab13812345678cd" + "0" * 49, None),  # a sha256 hex digest: chance digits
+        ("mobile13812345678", "mobile"),  # but not any text with hex letters
     ]
     wh = tmp_path / "t.duckdb"
     con = duckdb.connect(str(wh))
