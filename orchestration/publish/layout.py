@@ -81,7 +81,11 @@ def read_manifest(serving: Path, version: str) -> dict:
 
 
 def ensure_reader_links(serving: Path) -> None:
-    """Create ``crm.duckdb`` and ``branches`` (relative symlinks through ``current``) once."""
+    """Create ``crm.duckdb`` and ``branches`` (relative symlinks through ``current``) once.
+
+    They may dangle until the first version is switched in: a reader then finds nothing, the
+    same as before any publish.
+    """
     for name, target in (
         (HO_FILE, f"{CURRENT}/{HO_FILE}"),
         (BRANCH_DIR, f"{CURRENT}/{BRANCH_DIR}"),
@@ -117,7 +121,6 @@ def switch_current(serving: Path, version: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    ensure_reader_links(serving)
     _fsync_dir(serving)
 
 

@@ -99,6 +99,7 @@ def publish(
         raise PublishError(f"warehouse file {warehouse} does not exist: nothing to publish")
 
     with layout.publish_lock(serving):
+        layout.ensure_reader_links(serving)  # before anything is built: refuse a foreign layout
         layout.remove_stale_tmp(serving)
         previous = layout.current_version(serving)
         _check_key_unchanged(serving, fingerprint, allow_key_change)
@@ -144,7 +145,11 @@ def publish(
             if layout.current_version(serving) != version:
                 shutil.rmtree(final, ignore_errors=True)
             raise
-        removed = layout.prune(serving, keep, protect=frozenset({previous} if previous else ()))
+        try:
+            removed = layout.prune(serving, keep, protect=frozenset({previous} if previous else ()))
+        except OSError as exc:  # the new version is live; old ones stay until the next publish
+            log.warning("published %s but could not prune old versions: %s", version, exc)
+            removed = []
     seconds = time.perf_counter() - t0
     log.info(
         "published %s (%d tables, %d branches) in %.1fs",
@@ -186,6 +191,7 @@ def rollback(serving_dir: Path | None = None, to: str | None = None) -> str:
                     f"{current} is the oldest version kept; nothing older to roll back to"
                 )
             target = versions[i - 1]
+        layout.ensure_reader_links(serving)
         layout.switch_current(serving, target)
     return target
 

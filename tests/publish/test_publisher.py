@@ -255,6 +255,8 @@ def test_regular_file_in_place_of_link_is_refused(warehouse: Path, serving: Path
     with pytest.raises(PublishError, match="not a symlink"):
         publish(DAY, warehouse=warehouse, serving_dir=serving)
     assert (serving / "crm.duckdb").read_bytes() == b"old layout"
+    assert not (serving / "current").exists()  # refused before anything was built or switched
+    assert layout.list_versions(serving) == []
 
 
 def test_version_ids_sort_by_creation() -> None:
