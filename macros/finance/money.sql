@@ -70,3 +70,17 @@
         )) as date_day
     )
 {%- endmacro %}
+
+{#- The reporting branch and its five level codes of a fact row: the booking branch as of the
+    date (int_branch_codes_daily joined as `branches`), or, when the row has no branch or an
+    unknown one (an orphan balance without its account record), the head office (the
+    fallback row '*' of int_branch_codes_daily joined as `fallback`), so every row carries
+    branch codes and level-1 subtotals add up to the bank total. -#}
+{% macro reporting_branch_columns(branches='branches', fallback='fallback') -%}
+    coalesce({{ branches }}.branch_code, {{ fallback }}.branch_code) as branch_code,
+    {%- for k in range(1, 6) %}
+    coalesce({{ branches }}.branch_l{{ k }}_code, {{ fallback }}.branch_l{{ k }}_code)
+        as branch_l{{ k }}_code,
+    {%- endfor %}
+    {{ branches }}.branch_code is null as is_unattributed_branch
+{%- endmacro %}

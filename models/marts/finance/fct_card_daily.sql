@@ -101,12 +101,7 @@ final as (
         population.overdue_days,
         ---------- organisation as of the date
         cards.issue_branch as booking_branch_code,
-        branches.branch_code,
-        branches.branch_l1_code,
-        branches.branch_l2_code,
-        branches.branch_l3_code,
-        branches.branch_l4_code,
-        branches.branch_l5_code
+        {{ reporting_branch_columns() }}
     from population
     left join cards
         on
@@ -117,6 +112,8 @@ final as (
         on
             population.biz_date = branches.biz_date
             and cards.issue_branch = branches.booking_branch_code
+    left join branches as fallback
+        on population.biz_date = fallback.biz_date and fallback.booking_branch_code = '*'
     left join xref on cards.holder_id = xref.source_customer_no
 )
 

@@ -75,12 +75,7 @@ final as (
         accounts.acct_no is not null as has_account_record,
         ---------- organisation as of the date
         accounts.branch_code as booking_branch_code,
-        branches.branch_code,
-        branches.branch_l1_code,
-        branches.branch_l2_code,
-        branches.branch_l3_code,
-        branches.branch_l4_code,
-        branches.branch_l5_code
+        {{ reporting_branch_columns() }}
     from balances
     left join accounts
         on
@@ -93,6 +88,8 @@ final as (
         on
             balances.biz_date = branches.biz_date
             and accounts.branch_code = branches.booking_branch_code
+    left join branches as fallback
+        on balances.biz_date = fallback.biz_date and fallback.booking_branch_code = '*'
     left join xref on accounts.cust_no = xref.source_customer_no
     left join products on accounts.product_code = products.product_code
 )

@@ -69,12 +69,7 @@ final as (
         coalesce(balances.five_class in ('3', '4', '5'), false) as is_non_performing,
         ---------- organisation as of the date
         contracts.branch_code as booking_branch_code,
-        branches.branch_code,
-        branches.branch_l1_code,
-        branches.branch_l2_code,
-        branches.branch_l3_code,
-        branches.branch_l4_code,
-        branches.branch_l5_code
+        {{ reporting_branch_columns() }}
     from balances
     left join contracts
         on
@@ -85,6 +80,8 @@ final as (
         on
             balances.biz_date = branches.biz_date
             and contracts.branch_code = branches.booking_branch_code
+    left join branches as fallback
+        on balances.biz_date = fallback.biz_date and fallback.booking_branch_code = '*'
     left join xref on contracts.loan_cust_id = xref.source_customer_no
     left join products on contracts.product_code = products.product_code
 )

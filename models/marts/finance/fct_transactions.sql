@@ -171,17 +171,14 @@ final as (
         unioned.amount,
         abs(unioned.amount) as amount_abs,
         unioned.booking_branch_code,
-        branches.branch_code,
-        branches.branch_l1_code,
-        branches.branch_l2_code,
-        branches.branch_l3_code,
-        branches.branch_l4_code,
-        branches.branch_l5_code
+        {{ reporting_branch_columns() }}
     from unioned
     left join branches
         on
             unioned.biz_date = branches.biz_date
             and unioned.booking_branch_code = branches.booking_branch_code
+    left join branches as fallback
+        on unioned.biz_date = fallback.biz_date and fallback.booking_branch_code = '*'
 )
 
 select * from final

@@ -1,0 +1,143 @@
+"""A small simulated bank taken through extraction and the org/finance dbt models.
+
+Why one module-scoped fixture: dbt runs dominate the cost, so the bank is built once, the
+facts are built by daily incremental runs (one per business date, as the orchestrator does),
+their rows are captured, and then a --full-refresh rebuild of the same models runs with every
+data test; the tests compare and inspect the two states.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from crmwh.config import SYSTEMS, project_dir
+
+START = dt.date(2026, 11, 1)
+DAYS = 3
+PERSONS = 2000
+ENTERPRISES = 200
+
+# The models this area owns; upstream (staging, identity) is built by the first run.
+OWN_MODELS = ["int_branches_daily+", "fct_fx_rate_daily+", "dim_date", "dim_product"]
+FACT_TABLES = [
+    "intermediate.int_branches_daily",
+    "intermediate.int_staff_daily",
+    "intermediate.int_customer_rm_daily",
+    "finance.fct_fx_rate_daily",
+    "finance.fct_deposit_balance_daily",
+    "finance.fct_loan_balance_daily",
+    "finance.fct_card_daily",
+    "finance.fct_transactions",
+    "finance.fct_customer_daily",
+    "finance.rec_finance_daily",
+    "core.dim_branch",
+    "core.dim_staff",
+]
+
+
+class Dbt:
+    """dbt in-process through dbtRunner, parsing the project once.
+
+    Why: every `--vars '{"biz_date": ...}'` change makes a dbt subprocess re-parse the whole
+    project (tens of seconds on a busy machine); a preloaded manifest parses once and each
+    daily run then costs only its models. Target and log paths are the test's own.
+    """
+
+    def __init__(self, data_dir: Path, work_dir: Path) -> None:
+        from dbt.cli.main import dbtRunner
+
+        os.environ["CRM_DATA_DIR"] = str(data_dir)
+        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        self.common = [
+            "--project-dir", str(project_dir()),
+            "--profiles-dir", str(project_dir()),
+            "--target-path", str(work_dir / "target"),
+            "--log-path", str(work_dir / "logs"),
+            "--quiet",
+        ]  # fmt: skip
+        parsed = dbtRunner().invoke(["parse", *self.common])
+        if not parsed.success:
+            raise AssertionError(f"dbt parse failed: {parsed.exception}")
+        self.runner = dbtRunner(manifest=parsed.result)
+
+    def __call__(self, args: list[str], biz_date: dt.date) -> None:
+        t0 = time.perf_counter()
+        vars_ = f'{{"biz_date": "{biz_date.isoformat()}"}}'
+        res = self.runner.invoke([*args, *self.common, "--vars", vars_])
+        failed = [
+            f"{r.node.name}: {r.status} {r.message}"
+            for r in (getattr(res.result, "results", None) or [])
+            if str(r.status) in ("error", "fail", "runtime error")
+        ]
+        if not res.success or failed:
+            raise AssertionError(f"dbt {args} for {biz_date} failed: {res.exception} {failed}")
+        release_warehouse()
+        print(f"dbt {args[0]} {biz_date}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+
+def release_warehouse() -> None:
+    """Close dbt-duckdb's in-process database handle so the tests can open the file read-only
+    (DuckDB refuses a second connection with another configuration in the same process); dbt
+    reopens it lazily on its next run."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
+    """All rows of a table, sorted on every column, for set comparison."""
+    df = con.sql(f"select * from {table}").pl()
+    return df.sort(df.columns, nulls_last=True)
+
+
+@dataclass
+class BuiltBank:
+    data_dir: Path
+    truth_dir: Path
+    dates: list[dt.date]
+    daily: dict[str, pl.DataFrame]  # rows after the daily incremental runs
+    con: duckdb.DuckDBPyConnection  # warehouse after the full rebuild (read-only)
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> BuiltBank:
+    from orchestration.extract import extract_batch
+    from simulator.testing import make_bank
+
+    root = tmp_path_factory.mktemp("facts")
+    data_dir = root / "data"
+    sim = make_bank(data_dir, persons=PERSONS, enterprises=ENTERPRISES, days=DAYS, start=START)
+    lake = data_dir / "lake"
+    for day in sim.dates:  # a handful of batches
+        for system in SYSTEMS:
+            extract_batch(system, day, sim.landing, lake)
+    (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
+
+    dbt = Dbt(data_dir, root)
+    first, *rest = sim.dates
+    # Day 1: first build of everything the facts need (staging views, identity, org, facts).
+    # (@model = the model, everything downstream of it, and all their ancestors)
+    build_all = ["@int_branches_daily", "@fct_fx_rate_daily", "dim_date", "dim_product"]
+    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    dbt(["build", "--select", *build_all, *no_tests], first)
+    # Later days: the daily incremental runs of this area's models only.
+    for day in rest:
+        dbt(["run", "--select", *OWN_MODELS], day)
+    wh = data_dir / "warehouse" / "crm.duckdb"
+    with duckdb.connect(str(wh), read_only=True) as con:
+        daily = {t: snapshot(con, t) for t in FACT_TABLES}
+    # Full rebuild of every date up to the last one, with all data and unit tests.
+    dbt(["build", "--full-refresh", "--select", *OWN_MODELS], sim.dates[-1])
+    con = duckdb.connect(str(wh), read_only=True)
+    yield BuiltBank(data_dir, sim.truth, sim.dates, daily, con)
+    con.close()
