@@ -17,6 +17,8 @@ import sys
 COMMAND_MODULES: tuple[str, ...] = (
     "simulator.cli",
     "orchestration.cli",
+    "orchestration.quality.cli",
+    "orchestration.publish.cli",
 )
 
 

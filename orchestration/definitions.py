@@ -2,22 +2,32 @@
 
 from dagster import Definitions
 
+from orchestration.dbt.assets import build_dbt_assets, dbt_resource
+from orchestration.dbt.project import ensure_manifest
 from orchestration.extract.assets import build_extract_assets, landing_specs
 from orchestration.extract.sensors import build_batch_sensors
 from orchestration.instance import ensure_dagster_home
 from orchestration.partitions import build_partitions
 from orchestration.pipeline.jobs import build_daily_job
 from orchestration.pipeline.schedules import build_daily_schedule
+from orchestration.quality.checks import build_raw_system_checks
 
 
 def build_defs() -> Definitions:
     """Built from the environment at call time (data directory, first business date)."""
     partitions = build_partitions()
     return Definitions(
-        assets=[*landing_specs(), *build_extract_assets(partitions)],
+        assets=[
+            *landing_specs(),
+            *build_extract_assets(partitions),
+            build_dbt_assets(partitions, ensure_manifest()),
+        ],
+        # blocking gates: an ERROR on a system's raw suites holds back everything downstream
+        asset_checks=build_raw_system_checks(partitions),
         jobs=[build_daily_job(partitions)],
         schedules=[build_daily_schedule()],
         sensors=build_batch_sensors(partitions),
+        resources={"dbt": dbt_resource()},
     )
 
 

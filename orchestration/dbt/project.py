@@ -1,0 +1,94 @@
+"""The dbt project as Dagster sees it, and the pure functions that build dbt's arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from crmwh import config
+
+PROJECT_DIR = config.project_dir()
+TARGET_DIR = PROJECT_DIR / "target"
+MANIFEST = TARGET_DIR / "manifest.json"
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv need not be activated)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_env() -> dict[str, str]:
+    """Environment for every dbt subprocess: no telemetry, the repo's profiles.yml."""
+    env = dict(os.environ)
+    env.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.setdefault("CRM_DATA_DIR", str(config.data_dir()))
+    return env
+
+
+def _sources_newer_than(path: Path) -> bool:
+    mtime = path.stat().st_mtime
+    roots = [PROJECT_DIR / d for d in ("models", "macros", "snapshots", "seeds")]
+    files = [PROJECT_DIR / "dbt_project.yml"]
+    for root in roots:
+        if root.is_dir():
+            files.extend(p for p in root.rglob("*") if p.suffix in {".sql", ".yml", ".csv"})
+    return any(f.stat().st_mtime > mtime for f in files)
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when the manifest is missing or older than any model, macro or yml.
+
+    Definitions are built from the manifest, so a stale one would show Dagster an asset graph
+    that is not the project's.
+    """
+    if not MANIFEST.exists() or _sources_newer_than(MANIFEST):
+        config.warehouse_dir().mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR)],
+            check=True,
+            env=dbt_env(),
+            cwd=PROJECT_DIR,
+        )
+    return MANIFEST
+
+
+def manifest_has_models(manifest: Path) -> bool:
+    nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
+    return any(n.get("resource_type") == "model" for n in nodes.values())
+
+
+def dbt_build_args(biz_date: dt.date, rebuild_from: dt.date | None = None) -> list[str]:
+    """Arguments of the daily ``dbt build`` for one business date.
+
+    A re-delivery of an earlier date invalidates every incremental model from that date on,
+    so the build becomes a full refresh; otherwise incremental models process ``biz_date`` only.
+    """
+    dbt_vars = {"biz_date": biz_date.isoformat()}
+    args = ["build", "--vars", json.dumps(dbt_vars, sort_keys=True)]
+    if rebuild_from is not None and rebuild_from <= biz_date:
+        args.append("--full-refresh")
+    return args
+
+
+def pending_rebuild_from(lake: Path) -> dt.date | None:
+    """Earliest date a re-delivery asked to rebuild from, or None."""
+    reqs = list((lake / "control" / "rebuild_requests").glob("*.json"))
+    dates = [dt.date.fromisoformat(json.loads(p.read_text())["from_date"]) for p in reqs]
+    return min(dates) if dates else None
+
+
+def clear_rebuild_requests(lake: Path, upto: dt.date) -> int:
+    """Remove the requests a successful full rebuild through ``upto`` has honoured."""
+    n = 0
+    for p in (lake / "control" / "rebuild_requests").glob("*.json"):
+        if dt.date.fromisoformat(json.loads(p.read_text())["from_date"]) <= upto:
+            p.unlink()
+            n += 1
+    return n
