@@ -34,7 +34,7 @@ renamed as (
     select
         *,
         {{ fen_to_yuan('credit_limit_fen') }} as credit_limit,
-        regexp_full_match(card_no, '[0-9]{16}|[0-9]{19}') as card_no_is_valid,
+        {{ card_no_is_valid('card_no') }} as card_no_is_valid,
         {{ code_is_valid('card_kind', 'card_kind') }} as card_kind_is_valid,
         {{ code_is_valid('status', 'card_status') }} as status_is_valid,
         {{ rejects_exclude('_rejects') }} as _is_excluded
