@@ -13,6 +13,9 @@ Daily changes (recorded in truth/branch_changes.parquet):
 - close: an outlet becomes status C (old 'A', new 'C'); its staff move to a sibling outlet;
 - rm_move: a relationship manager moves to another outlet (branch_code is the staff_id,
   old/new branch code). RMs keep their customers (spec: org_rm_assignment).
+Customers, accounts, cards and loans keep the branch codes they were booked at, as source
+systems do; a merged or closed outlet's business is found through merged_into and the
+change log, which is exactly what the warehouse has to resolve.
 """
 
 from __future__ import annotations
