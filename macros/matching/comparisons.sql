@@ -59,7 +59,12 @@
     'K' || upper(left(md5({{ source_system }} || ':' || {{ source_customer_no }}), 15))
 {%- endmacro %}
 
-{#- Comparison levels of a record pair (aliases of two int_customer_records_anchored rows).
+{#- Comparison levels of a record pair. Identity numbers: 'first17' (same first 17
+    characters, or the same 15-character form: only a check character differs), 'near' (a
+    letter keyed for one digit, or one digit dropped or added at the end: the keying errors
+    seen), else 'other'; a digit-for-digit difference is 'other', since two real numbers of
+    people born the same day in the same district differ exactly so.
+    Arguments: aliases of two int_customer_records_anchored rows.
     One column per compared attribute; 'null' when either side lacks the attribute (no
     evidence either way). -#}
 {% macro comparison_levels(l, r) -%}
@@ -67,10 +72,10 @@
         when {{ l }}.name_normalized is null or {{ r }}.name_normalized is null then 'null'
         when {{ l }}.name_normalized = {{ r }}.name_normalized then 'exact'
         when
-            length({{ l }}.name_normalized) = length({{ r }}.name_normalized)
-            and length({{ l }}.name_normalized) >= 2
-            and {{ edit_distance(l ~ '.name_normalized', r ~ '.name_normalized') }} = 1
-            then 'one_char'
+            {{ l }}.name_simplified = {{ r }}.name_simplified
+            or {{ l }}.name_pinyin = {{ r }}.name_pinyin
+            then 'variant'
+        when {{ names_one_edit_apart(l, r) }} then 'one_char'
         else 'other'
     end as name_level,
     case
@@ -103,7 +108,18 @@
             and left({{ l }}.cert_no_normalized, 17) = left({{ r }}.cert_no_normalized, 17)
             then 'first17'
         when {{ l }}.cert_15_form = {{ r }}.cert_15_form then 'first17'
-        when {{ edit_distance(l ~ '.cert_15_form', r ~ '.cert_15_form') }} <= 1 then 'near'
+        when
+            length({{ l }}.cert_15_form) = length({{ r }}.cert_15_form)
+            and regexp_matches({{ l }}.cert_15_form || {{ r }}.cert_15_form, '[A-WYZ]')
+            and {{ edit_distance(l ~ '.cert_15_form', r ~ '.cert_15_form') }} = 1
+            then 'near'
+        when
+            abs(length({{ l }}.cert_15_form) - length({{ r }}.cert_15_form)) = 1
+            and (
+                starts_with({{ l }}.cert_15_form, {{ r }}.cert_15_form)
+                or starts_with({{ r }}.cert_15_form, {{ l }}.cert_15_form)
+            )
+            then 'near'
         else 'other'
     end as id_level
 {%- endmacro %}
@@ -111,4 +127,57 @@
 {#- The comparisons and their levels, in one place for the parameter and scoring models. -#}
 {% macro comparison_names() -%}
     {{ return(['name', 'birth', 'sex', 'mobile', 'address', 'id']) }}
+{%- endmacro %}
+
+{#- One row per character position of a string: the set-returning expression to select beside
+    the row's columns (positions 1..length). -#}
+{% macro char_positions(expr) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('char_positions', 'bank_crm')(expr) }}
+    {%- else -%}
+        {{ default__char_positions(expr) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__char_positions(expr) -%}
+    unnest(range(1, length({{ expr }}) + 1))
+{%- endmacro %}
+
+{% macro spark__char_positions(expr) -%}
+    explode(sequence(1, length({{ expr }})))
+{%- endmacro %}
+
+{#- Aggregate: the values concatenated in the order of order_expr. -#}
+{% macro ordered_string_agg(expr, separator, order_expr) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('ordered_string_agg', 'bank_crm')(expr, separator, order_expr) }}
+    {%- else -%}
+        {{ default__ordered_string_agg(expr, separator, order_expr) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(expr, separator, order_expr) -%}
+    string_agg({{ expr }}, '{{ separator }}' order by {{ order_expr }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(expr, separator, order_expr) -%}
+    array_join(
+        transform(
+            array_sort(collect_list(struct({{ order_expr }} as k, {{ expr }} as v))),
+            x -> x.v
+        ),
+        '{{ separator }}'
+    )
+{%- endmacro %}
+
+{#- Two person names one edit apart (after mapping to simplified characters) with the same
+    surname character and at least three characters in the longer: a given-name character
+    mistyped, added or dropped. Two-character names one edit apart (陈娜 / 陈丽) are different
+    people too often to count. -#}
+{% macro names_one_edit_apart(l, r) -%}
+    (
+        left({{ l }}.name_simplified, 1) = left({{ r }}.name_simplified, 1)
+        and greatest(length({{ l }}.name_simplified), length({{ r }}.name_simplified)) >= 3
+        and {{ edit_distance(l ~ '.name_simplified', r ~ '.name_simplified') }} = 1
+    )
 {%- endmacro %}

@@ -55,7 +55,6 @@ final as (
             else link_rule
         end as match_rule,
         match_score,
-        cluster_id,
         cluster_records,
         cert_quality,
         first_seen_date,

@@ -6,13 +6,13 @@
     Both with a +0.5 (Jeffreys) smoothing so an unseen level keeps a finite weight. Two
     documented adjustments: the identity-number levels cannot be learnt from anchored pairs
     (their numbers are equal by construction), so their m is a fixed prior (first 17 equal 0.60,
-    one edit apart 0.30, otherwise 0.10); and a disagreement's m is floored at 0.05 (a partial
-    agreement's at 0.02) because records without a usable number disagree with their twin more
+    one edit apart 0.30, otherwise 0.10); and a disagreement's m is floored at 0.05 (a name's at
+    0.01: people rarely change names; a partial agreement's at 0.02) because records without a usable number disagree with their twin more
     often than anchored ones do (old, hand-keyed records). weight = log2(m / u), in bits.
     Exact name and birth-date agreement are further adjusted by term frequency in
     int_customer_pairs_scored (张伟 agreeing says less than a rare name). -#}
 {%- set levels = {
-    'name': ['exact', 'one_char', 'other'],
+    'name': ['exact', 'variant', 'one_char', 'other'],
     'birth': ['exact', 'close', 'other'],
     'sex': ['exact', 'other'],
     'mobile': ['exact', 'other'],
@@ -144,6 +144,8 @@ adjusted as (
             {%- for level, m in id_m.items() %}
                 when comparison = 'id' and comparison_level = '{{ level }}' then {{ m }}
             {%- endfor %}
+            when comparison = 'name' and comparison_level = 'other'
+                then greatest(m_estimated, 0.01)
             when comparison_level = 'other' then greatest(m_estimated, 0.05)
             when comparison_level != 'exact' then greatest(m_estimated, 0.02)
             else m_estimated

@@ -6,7 +6,8 @@
       en  enterprise name (enterprises)            form of the identity number (region, YYMM)
     Blocks larger than var('identity_block_cap', 50) are dropped (a shared switchboard number,
     a placeholder address, 张伟 born on 1 January): their members still meet through their other
-    keys. A pair of two unanchored records is kept once (left < right); an unanchored record
+    keys. Birth date and sex count nothing when the identity numbers are (nearly) equal: the
+    number already encodes them (no double counting). A pair of two unanchored records is kept once (left < right); an unanchored record
     paired with an anchored one has the unanchored record on the left. -#}
 {%- set block_cap = var('identity_block_cap', 50) -%}
 
@@ -108,7 +109,7 @@ compared as (
         pairs.left_record_id,
         pairs.right_record_id,
         l.party_kind,
-        r.anchor_key as right_anchor_key,
+        r.anchor_cluster as right_anchor_key,
         {{ comparison_levels('l', 'r') }}
     from candidate_pairs as pairs
     inner join records as l on pairs.left_record_id = l.record_id
@@ -161,16 +162,21 @@ component_weights as (
     select
         levelled.*,
         {%- for comparison in comparison_names() %}
-            {%- if comparison in ('name', 'birth') %}
-                case
-                    when {{ comparison }}_tf > w_{{ comparison }}.u_probability
-                        then ln(w_{{ comparison }}.m_probability / {{ comparison }}_tf) / ln(2)
-                    else coalesce(w_{{ comparison }}.match_weight, 0)
-                end as {{ comparison }}_weight
-            {%- else %}
-                coalesce(w_{{ comparison }}.match_weight, 0) as {{ comparison }}_weight
+        {%- if comparison in ('name', 'birth', 'sex') %}
+        case
+            {%- if comparison in ('birth', 'sex') %}
+            when levelled.id_level in ('first17', 'near') then 0
             {%- endif %}
-            {%- if not loop.last %},{% endif %}
+            {%- if comparison in ('name', 'birth') %}
+            when levelled.{{ comparison }}_tf > w_{{ comparison }}.u_probability
+                then ln(w_{{ comparison }}.m_probability / levelled.{{ comparison }}_tf) / ln(2)
+            {%- endif %}
+            else coalesce(w_{{ comparison }}.match_weight, 0)
+        end as {{ comparison }}_weight
+        {%- else %}
+        coalesce(w_{{ comparison }}.match_weight, 0) as {{ comparison }}_weight
+        {%- endif %}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from
         levelled

@@ -135,7 +135,7 @@ assigned as (
         records.party_kind,
         records.anchor_key as own_anchor_key,
         case
-            when records.anchor_key is not null then records.anchor_key
+            when records.anchor_key is not null then records.anchor_cluster
             when attached.anchor_key is not null and not attached.is_ambiguous
                 then attached.anchor_key
             when component_anchors.anchors = 1 and not coalesce(attached.is_ambiguous, false)
