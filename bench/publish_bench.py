@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--dir", type=Path, help="work directory (default: a temporary one)")
+    parser.add_argument("--runs", type=int, default=2, help="publishes in a row (keep=1)")
     args = parser.parse_args()
     os.environ.setdefault("CRM_PSEUDONYM_KEY", "bench-only-secret-0123456789")
     from orchestration.publish import publish
@@ -105,7 +106,7 @@ def main() -> None:
         print(
             f"warehouse built in {time.perf_counter() - t0:.1f}s ({wh.stat().st_size / 1e6:.0f} MB)"
         )
-        for attempt in (1, 2):
+        for attempt in range(1, args.runs + 1):
             cpu = time.process_time()
             result = publish(
                 dt.date(2026, 11, 1), warehouse=wh, serving_dir=root / "serving", keep=1

@@ -11,8 +11,8 @@ What counts as raw (JR/T 0171 sensitive personal information):
 - card numbers: a Luhn-valid run of 16 to 19 digits;
 - full names: a whole text value equal to a name from a given list (the simulator's truth).
 
-Set-based in DuckDB: per table, the text columns are unpivoted, values with no run of eleven or
-more digits are dropped by one regular expression, the rest are split into digit runs with
+Set-based in DuckDB: per table, the text columns are unpivoted, values without eleven digits or
+separators in a row are dropped by one regular expression, the rest are split into digit runs with
 ``regexp_extract_all`` (plus the written groups above) and classified with SQL list lambdas (check digits, Luhn). Full-width
 digits are folded to ASCII and ``x`` to ``X`` first. Findings never carry a raw value, only a masked example, so a
 finding can be logged safely.
@@ -37,8 +37,10 @@ _ID_WEIGHTS = "[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]"
 _DIGITS = "list_transform(string_split(r, ''), lambda ch: try_cast(ch as integer))"
 
 # r is one run of digits (possibly ending in X). Each kind is a boolean SQL expression over r.
-# Values worth a closer look: a run of 11+ digits, or digits in the usual written groups.
-_PREFILTER = "[0-9]{11}|[0-9]{3}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{6}[ -][0-9]{8}"
+# Values worth a closer look (one linear-time regular expression over the raw text, so the
+# bulk of masked values is dropped before any other work): 11 or more characters of digits,
+# full-width digits, spaces and hyphens, starting with a digit.
+_CANDIDATE = "[0-9０-９][0-9０-９ -]{10,}"
 # A whole value that is a hex digest (md5, sha256 keys some marts carry): its digit runs are
 # chance, not personal data (about 0.3% of sha256 digests hold a mobile-shaped run).
 _DIGEST = "[0-9A-F]{32,}"
@@ -91,6 +93,7 @@ def scan_files(
 ) -> list[Finding]:
     """Findings for every text column of every table in ``files`` (opened read-only)."""
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     try:
         has_names = _load_names(con, names, names_parquet)
         findings: list[Finding] = []
@@ -159,16 +162,17 @@ def _scan_db(
         unpivot = f"(unpivot (select {cols} from {rel}) on {cols} into name col value val)"
         rows = con.execute(
             f"""
-            with v as (
+            with v as materialized (
                 select col, upper(translate(val, '{_FULLWIDTH[0]}', '{_FULLWIDTH[1]}')) as val
                 from {unpivot}
+                where regexp_matches(val, '{_CANDIDATE}')
             ),
             runs as (
                 select col, unnest(regexp_extract_all(val, '[0-9]+X?')) as r
-                from v where regexp_matches(val, '{_PREFILTER}') and not regexp_full_match(val, '{_DIGEST}')
+                from v where not regexp_full_match(val, '{_DIGEST}')
                 union all
                 select col, regexp_replace(unnest(regexp_extract_all(val, '{_GROUPED}')), '[ -]', '', 'g')
-                from v where regexp_matches(val, '{_PREFILTER}')
+                from v
             ),
             kinds as (
                 select col, r, case

@@ -208,6 +208,7 @@ def _build(
 ) -> tuple[dict[str, int], dict[str, dict], int]:
     t0 = time.perf_counter()
     con = duckdb.connect(str(out / layout.HO_FILE))
+    con.execute("set enable_progress_bar = false")
     try:
         try:
             con.execute(f"attach {_lit(warehouse)} as wh (read_only)")
