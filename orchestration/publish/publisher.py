@@ -138,6 +138,7 @@ def publish(
                 "phase_seconds": {k: round(v, 3) for k, v in phases.items()},
             }
             _write_json(tmp / layout.MANIFEST, manifest)
+            _make_read_only(tmp)
             os.rename(tmp, final)
             layout.switch_current(serving, version)
         except BaseException:
@@ -461,6 +462,14 @@ def _ident(name: str) -> str:
 
 def _lit(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _make_read_only(version_dir: Path) -> None:
+    """A version is immutable: a tool that opens a file without read_only gets an error
+    instead of changing what every other reader of that version sees."""
+    for path in version_dir.rglob("*"):
+        if path.is_file():
+            path.chmod(0o444)
 
 
 def _md5(path: Path) -> str:

@@ -46,6 +46,7 @@ def test_scanner_can_fail_on_a_published_file(
     publish(fw.DATES[-1], warehouse=warehouse, serving_dir=serving)
     # tamper with a copy of a branch file after publishing: the scan of the serving dir sees it
     target = serving / "branches" / "O41.duckdb"
+    target.resolve().chmod(0o644)  # published files are read-only on disk
     con = duckdb.connect(str(target.resolve()))
     con.execute(
         "update mart_customer_daily set address = '浙江省杭州市西湖区文三路90号 13912345678'"

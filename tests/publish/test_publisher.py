@@ -49,6 +49,10 @@ def test_publish_layout_and_manifest(published: Path) -> None:
     assert set(manifest["branches"]) == active
     assert manifest["branch_count"] == len(active)
     assert len(manifest["warehouse_md5"]) == 32
+    # published files are immutable: read-only on disk
+    assert {
+        (p.stat().st_mode & 0o777) for p in (serving / "current").rglob("*") if p.is_file()
+    } == {0o444}
     assert sorted(p.stem for p in (serving / "branches").glob("*.duckdb")) == sorted(active)
     # the published names drop the pub_ prefix; the warehouse's serving schema is not exposed
     assert {r[0] for r in q(serving / "crm.duckdb", "show tables")} == set(manifest["tables"])
