@@ -93,3 +93,25 @@ def test_detectors_and_their_limits(tmp_path: Path) -> None:
     con.close()
     found = {f.column: f.kind for f in scan_files([wh])}
     assert {c: found.get(f"c{i}") for i, (c, _) in enumerate(cases)} == dict(cases)
+
+
+def test_names_from_truth_parquet(tmp_path: Path) -> None:
+    """The simulator's truth (persons.parquet, column name) as the list of full names."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    truth = tmp_path / "persons.parquet"
+    pq.write_table(pa.table({"entity_id": ["P1", "P2"], "name": ["欧阳娜娜", "王 五"]}), truth)
+    wh = tmp_path / "n.duckdb"
+    con = duckdb.connect(str(wh))
+    con.execute(
+        "create table t as select * from (values ('欧**娜', '王*'), ('欧阳娜娜', '王五'), "
+        "('客户欧阳娜娜', null)) as v(masked, leaked)"
+    )
+    con.close()
+    findings = scan_files([wh], names_parquet=truth)
+    # whole values only: '客户欧阳娜娜' is not flagged (names inside free text are not matched)
+    assert {(f.column, f.kind, f.count) for f in findings} == {
+        ("masked", "full_name", 1),
+        ("leaked", "full_name", 1),
+    }
