@@ -9,6 +9,14 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 export DBT_PROFILES_DIR := $(CURDIR)
 
+# The pseudonymisation secret comes from the environment. A bank sets CRM_PSEUDONYM_KEY from
+# its vault; on a fresh machine one is generated once into the (git-ignored) data directory.
+KEY_FILE := $(CRM_DATA_DIR)/.pseudonym_key
+ifndef CRM_PSEUDONYM_KEY
+export CRM_PSEUDONYM_KEY := $(shell mkdir -p "$(CRM_DATA_DIR)" && { test -s "$(KEY_FILE)" || \
+    python3 -c 'import secrets; print(secrets.token_hex(32))' > "$(KEY_FILE)"; } && cat "$(KEY_FILE)")
+endif
+
 # Size of the bank `make run` simulates.
 PERSONS ?= 20000
 ENTERPRISES ?= 2000
