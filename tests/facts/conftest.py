@@ -26,8 +26,17 @@ DAYS = 3
 PERSONS = 2000
 ENTERPRISES = 200
 
-# The models this area owns; upstream (staging, identity) is built by the first run.
-OWN_MODELS = ["int_branches_daily+", "fct_fx_rate_daily+", "dim_date", "dim_product"]
+# The models this area owns (upstream - staging, identity - is built by the first run).
+OWN_MODELS = [
+    "path:models/intermediate/org",
+    "path:models/intermediate/finance",
+    "path:models/marts/finance",
+    "dim_branch",
+    "dim_staff",
+    "dim_date",
+    "dim_product",
+    "product_codes",
+]
 FACT_TABLES = [
     "intermediate.int_branches_daily",
     "intermediate.int_staff_daily",
@@ -127,7 +136,7 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> BuiltBank:
     first, *rest = sim.dates
     # Day 1: first build of everything the facts need (staging views, identity, org, facts).
     # (@model = the model, everything downstream of it, and all their ancestors)
-    build_all = ["@int_branches_daily", "@fct_fx_rate_daily", "dim_date", "dim_product"]
+    build_all = ["+rec_finance_daily", "+dim_staff", "+dim_branch", "+dim_customer", *OWN_MODELS]
     no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     dbt(["build", "--select", *build_all, *no_tests], first)
     # Later days: the daily incremental runs of this area's models only.
