@@ -35,7 +35,7 @@ from dagster import (
 )
 
 from crmwh import config
-from orchestration.quality.gx_runner import SuiteOutcome, run_suite
+from orchestration.quality.gx_runner import SuiteOutcome, run_suite, run_suites
 
 CHECK_PREFIX = "gx_"
 
@@ -169,12 +169,18 @@ def _system_check(
     @multi_asset_check(name=f"{CHECK_PREFIX}raw_{system}", specs=specs, can_subset=True)
     def _check(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
         dates = business_dates(context)
-        for key in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
-            if not dates:
+        keys = sorted(context.selected_asset_check_keys, key=lambda k: k.name)
+        if not dates:
+            for key in keys:
                 yield _no_partition(key.name, key)
-                continue
-            suite = raw_suite_name(tables[key])
-            outcomes = [run_suite(suite, day, suites_dir=suites_dir) for day in dates]
+            return
+        # one GX context and one Data Docs build per date for the whole system
+        by_date = [
+            run_suites([raw_suite_name(tables[k]) for k in keys], day, suites_dir=suites_dir)
+            for day in dates
+        ]
+        for i, key in enumerate(keys):
+            outcomes = [day_outcomes[i] for day_outcomes in by_date]
             for o in outcomes:
                 context.log.info(_log_line(o))
             yield check_result(outcomes, key)

@@ -20,9 +20,10 @@ import fcntl
 import json
 import math
 import os
+import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ DOCS_SITE = "local_site"
 DOCS_INDEX_LIMIT = 32  # newest validation results linked from the Data Docs index
 EXAMPLES = 5  # unexpected values kept per failed expectation in the outcome
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+DATASOURCE = "crmwh"
 
 
 def quality_dir() -> Path:
@@ -135,20 +137,73 @@ def run_suite(
     ``build_docs`` defaults to on; ``CRM_QUALITY_DATA_DOCS=0`` turns it off for a process (tests
     of blocking behaviour, benchmarks that separate validation from rendering).
     """
+    return run_suites([name], biz_date, suites_dir=suites_dir, build_docs=build_docs)[0]
+
+
+def run_suites(
+    names: Sequence[str],
+    biz_date: dt.date,
+    *,
+    suites_dir: Path | None = None,
+    build_docs: bool | None = None,
+) -> list[SuiteOutcome]:
+    """Validate several suites on one business date, then build Data Docs once for all of them.
+
+    Every suite reuses the process's GX context (created once: it costs about half a second),
+    and the Data Docs site (pages and index) is rendered in one pass at the end instead of once
+    per suite, which used to rebuild the shared index every time. Each outcome is independent:
+    one suite that cannot run does not stop the others, and a failed docs build is recorded on
+    every outcome without changing any verdict (the result JSON is the record of the gate).
+    """
     if build_docs is None:
         build_docs = os.environ.get("CRM_QUALITY_DATA_DOCS", "1") != "0"
+    runs = [_run_one(name, biz_date, suites_dir) for name in names]
+    validated = [r for r in runs if r.result is not None]
+    if build_docs and validated:
+        started = time.perf_counter()
+        try:
+            pages = _build_docs(validated[0].context, [(r.result_id, r.result) for r in validated])
+            for run, page in zip(validated, pages, strict=True):
+                run.outcome.docs_path = page
+        except Exception as exc:  # rendering is not the verdict; say so on every outcome
+            for run in validated:
+                run.outcome.parameters["data_docs_error"] = f"{type(exc).__name__}: {exc}"
+        share = (time.perf_counter() - started) / len(validated)
+        for run in validated:
+            run.outcome.seconds = round(run.outcome.seconds + share, 3)
+    for run in runs:
+        outcome = run.outcome
+        if outcome.docs_path is None and docs_index().is_file():
+            outcome.docs_path = docs_index()
+        outcome.result_path = _write_result(outcome, run.result_dict)
+    return [run.outcome for run in runs]
+
+
+@dataclass
+class _Run:
+    """One suite's validation before its Data Docs page exists."""
+
+    outcome: SuiteOutcome
+    result_dict: dict[str, Any] | None = None  # the GX result as JSON, for the result file
+    result: Any = None  # the GX result object (masked), for Data Docs
+    context: Any = None
+    result_id: Any = None
+
+
+def _run_one(name: str, biz_date: dt.date, suites_dir: Path | None) -> _Run:
+    """Validate one suite; never raises: a suite that cannot run gives an ERROR outcome."""
     started = time.perf_counter()
-    outcome = SuiteOutcome(suite=name, biz_date=biz_date, success=False)
-    gx_result: dict[str, Any] | None = None
+    run = _Run(SuiteOutcome(suite=name, biz_date=biz_date, success=False))
+    outcome = run.outcome
     try:
         suite = load_suite(name, suites_dir)
         batch = load_batch(suite.body["meta"], biz_date)
         outcome.rows = len(batch.frame)
         outcome.source = batch.source
         outcome.parameters = batch.parameters
-        gx_result, page = _validate(suite, batch, biz_date, build_docs)
-        _summarise(suite, gx_result, outcome)
-        outcome.docs_path = page
+        run.result, run.context, run.result_id = _validate(suite, batch, biz_date)
+        run.result_dict = run.result.to_json_dict()
+        _summarise(suite, run.result_dict, outcome)
     except (SuiteError, LoaderError) as exc:
         outcome.error = str(exc)
     except Exception as exc:  # GX import or runtime failure: the gate fails, loudly
@@ -157,24 +212,36 @@ def run_suite(
     outcome.seconds = round(time.perf_counter() - started, 3)
     if outcome.error:
         outcome.success = False
-    outcome.result_path = _write_result(outcome, gx_result)
-    if outcome.docs_path is None and docs_index().is_file():
-        outcome.docs_path = docs_index()
-    return outcome
+        run.result = None  # no page for a suite that did not run through
+    return run
 
 
 # --------------------------------------------------------------------------- GX
 
+_CONTEXTS: dict[Path, Any] = {}
+_CONTEXT_LOCK = threading.Lock()
+
 
 def _gx_context(gx: Any) -> Any:
-    """An ephemeral context: suites and definitions in memory, results and docs on disk.
+    """The process's GX context for the current quality directory, created on first use.
 
     Ephemeral (no great_expectations.yml) so concurrent check processes never race on a shared
-    config file. The suite comes from git on every run, so its store can live in memory (a
-    filesystem suite store costs half a second per run in pydantic comparisons); validation
-    results go to ``quality/gx/validations`` (one file per run, Data Docs render from there)
-    and the Data Docs site to ``quality/data_docs``.
+    config file. Suites, data sources and validation results live in memory: the suite comes
+    from git on every run, and a filesystem store costs a serialisation per result that nobody
+    reads back. Results that Data Docs render are written once, masked, to
+    ``quality/gx/validations`` by :func:`_build_docs`, so the index still lists every process's
+    pages. Cached per quality directory (tests switch ``CRM_DATA_DIR``).
     """
+    key = quality_dir().resolve()
+    with _CONTEXT_LOCK:
+        ctx = _CONTEXTS.get(key)
+        if ctx is None:
+            ctx = _new_context(gx)
+            _CONTEXTS[key] = ctx
+        return ctx
+
+
+def _new_context(gx: Any) -> Any:
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -208,7 +275,9 @@ def _gx_context(gx: Any) -> Any:
         progress_bars=ProgressBarsConfig(globally=False),
     )
     _skip_batch_fingerprint()
-    return gx.get_context(project_config=cfg, mode="ephemeral")
+    ctx = gx.get_context(project_config=cfg, mode="ephemeral")
+    ctx.data_sources.add_pandas(DATASOURCE)
+    return ctx
 
 
 def _skip_batch_fingerprint() -> None:
@@ -239,54 +308,95 @@ def gx_suite_dict(suite: SuiteFile) -> dict[str, Any]:
     return body
 
 
-def _validate(
-    suite: SuiteFile, batch: LoadedBatch, biz_date: dt.date, build_docs: bool
-) -> tuple[dict[str, Any], Path | None]:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+def _gx_suite(ctx: Any, suite: SuiteFile) -> Any:
+    """The suite registered in the context, replaced when its file changed since last time."""
     from great_expectations.core.expectation_suite import ExpectationSuite
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
 
-    ctx = _gx_context(gx)
-    gx_suite = ctx.suites.add(ExpectationSuite(**gx_suite_dict(suite)))
+    body = gx_suite_dict(suite)
+    digest = json.dumps(body, sort_keys=True, default=str)
+    cached = _SUITES.get((id(ctx), suite.name))
+    if cached is not None and cached[0] == digest:
+        return cached[1]
+    with contextlib.suppress(Exception):  # not registered yet
+        ctx.suites.delete(suite.name)
+    gx_suite = ctx.suites.add(ExpectationSuite(**body))
     if len(gx_suite.expectations) != len(suite.expectations):
         raise SuiteError(
             f"suite {suite.name!r}: GX accepted {len(gx_suite.expectations)} of "
             f"{len(suite.expectations)} expectations"
         )
-    datasource = ctx.data_sources.add_pandas("crmwh")
-    asset = datasource.add_dataframe_asset(suite.name)
-    batch_def = asset.add_batch_definition_whole_dataframe("business_date")
-    validation = ctx.validation_definitions.add(
-        gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
+    _SUITES[(id(ctx), suite.name)] = (digest, gx_suite)
+    return gx_suite
+
+
+_SUITES: dict[tuple[int, str], tuple[str, Any]] = {}
+
+
+def _batch_definition(ctx: Any, name: str) -> Any:
+    """A whole-dataframe batch definition per suite, on the context's one pandas data source."""
+    datasource = ctx.data_sources.get(DATASOURCE)
+    try:
+        asset = datasource.get_asset(name)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(name)
+    try:
+        return asset.get_batch_definition("business_date")
+    except (KeyError, LookupError):
+        return asset.add_batch_definition_whole_dataframe("business_date")
+
+
+def _validate(suite: SuiteFile, batch: LoadedBatch, biz_date: dt.date) -> tuple[Any, Any, Any]:
+    """Run the suite on the batch with GX; the result (masked) and its identifier for docs.
+
+    GX's own Validator does the validation; ``ValidationDefinition.run`` would add only a
+    filesystem write of the unmasked result per suite, so the result is stored here, masked,
+    when Data Docs are built.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
     )
+    from great_expectations.validator.v1_validator import Validator
+
+    ctx = _gx_context(gx)
+    gx_suite = _gx_suite(ctx, suite)
+    batch_def = _batch_definition(ctx, suite.name)
     run_id = RunIdentifier(run_name=biz_date.isoformat(), run_time=dt.datetime.now(dt.UTC))
-    result = validation.run(
+    validator = Validator(
+        batch_definition=batch_def,
         batch_parameters={"dataframe": batch.frame},
-        expectation_parameters=batch.parameters,
         result_format=RESULT_FORMAT,
-        run_id=run_id,
     )
+    result = validator.validate_expectation_suite(gx_suite, batch.parameters)
+    result.meta["run_id"] = run_id
+    result.meta["validation_time"] = run_id.run_time
+    result.meta["batch_parameters"] = {"dataframe": "<business date batch>"}
     result_id = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
         run_id=run_id,
-        batch_identifier=f"{datasource.name}-{asset.name}",
+        batch_identifier=f"{DATASOURCE}-{suite.name}",
     )
     pii = set(suite.body["meta"].get("pii_columns") or [])
-    if pii and mask_pii(result, pii):
-        # GX stored the result as it ran; store it again masked, before any page renders it.
-        ctx.validation_results_store.set(result_id, result)
-    page = None
-    if build_docs:
-        with _docs_lock():
-            ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=[result_id])
-        page = docs_dir().joinpath("validations", *result_id.to_tuple()).with_suffix(".html")
-        page = page if page.is_file() else docs_index()
-    return result.to_json_dict(), page
+    if pii:
+        mask_pii(result, pii)
+    return result, ctx, result_id
+
+
+def _build_docs(ctx: Any, results: list[tuple[Any, Any]]) -> list[Path]:
+    """Store the (already masked) results and render their pages and the index, once."""
+    result_ids = [rid for rid, _ in results]
+    with _docs_lock():
+        for rid, result in results:
+            ctx.validation_results_store.set(rid, result)
+        ctx.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=result_ids)
+    pages = []
+    for rid in result_ids:
+        page = docs_dir().joinpath("validations", *rid.to_tuple()).with_suffix(".html")
+        pages.append(page if page.is_file() else docs_index())
+    return pages
 
 
 def mask_value(value: Any) -> Any:
