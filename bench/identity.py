@@ -108,7 +108,16 @@ def _extract(data_dir: Path) -> None:
         print("lake already holds every landed date; not extracting again")
         return
     _run(
-        [sys.executable, "-m", "crmwh.cli", "run", "--start", str(dates[0]), "--end", str(dates[-1])],
+        [
+            sys.executable,
+            "-m",
+            "crmwh.cli",
+            "run",
+            "--start",
+            str(dates[0]),
+            "--end",
+            str(dates[-1]),
+        ],
         data_dir,
         "extract (crmwh run)",
     )
@@ -176,8 +185,13 @@ def _report(con, name: str, predicted) -> dict[str, float]:
             print(f"  {label:<11} {scope:<9} {s}")
             out[f"{kind}:{scope}:f1"] = s.f1
             out[f"{kind}:{scope}:precision"] = s.precision
-    print(f"  per defect kind (scope delivered; truth = entities with a record of that kind):")
-    kinds = [r[0] for r in con.execute("select distinct defect_kind from defect_entities order by 1").fetchall()]
+    print("  per defect kind (scope delivered; truth = entities with a record of that kind):")
+    kinds = [
+        r[0]
+        for r in con.execute(
+            "select distinct defect_kind from defect_entities order by 1"
+        ).fetchall()
+    ]
     for kind in kinds:
         con.execute(
             "create or replace temp table truth_kind as select t.* from truth as t "
@@ -263,7 +277,9 @@ def _splink(con) -> tuple[object, float]:
         )
         results.append(
             clusters.as_duckdbpyrelation()
-            .select("source_system, source_customer_no, cast(cluster_id as varchar) as customer_key")
+            .select(
+                "source_system, source_customer_no, cast(cluster_id as varchar) as customer_key"
+            )
             .to_arrow_table()
         )
     seconds = time.perf_counter() - t0
@@ -294,8 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
     biz_date = _lake_dates(data_dir)[-1]
     target = Path(tempfile.mkdtemp(prefix="identity-bench-dbt-"))
-    _dbt(data_dir, target, ["+int_customer_records", "--exclude", "int_customer_records"],
-         biz_date, "staging views")
+    _dbt(
+        data_dir,
+        target,
+        ["+int_customer_records", "--exclude", "int_customer_records"],
+        biz_date,
+        "staging views",
+    )
     seconds = _dbt(data_dir, target, IDENTITY_MODELS, biz_date, "identity resolution (dbt)")
 
     warehouse = data_dir / "warehouse" / "crm.duckdb"
@@ -308,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         "select count(*) filter (where party_kind = 'P'), count(*) filter (where party_kind = 'E'),"
         " count(*) filter (where anchor_key is null) from records"
     ).fetchone()
-    pairs = con.execute("select count(*) from wh.intermediate.int_customer_pairs_scored").fetchone()[0]
+    pairs = con.execute(
+        "select count(*) from wh.intermediate.int_customer_pairs_scored"
+    ).fetchone()[0]
     print(
         f"\nrecords: {stats[0]:,} person, {stats[1]:,} enterprise; {stats[2]:,} without anchor; "
         f"{pairs:,} candidate pairs; resolution {seconds:.1f} s (dbt, 2 threads, {biz_date})"

@@ -1,0 +1,145 @@
+"""A small simulated bank taken through extraction and identity resolution, day by day.
+
+One module-scoped fixture because dbt dominates the cost: the bank is built once; day 1 builds
+staging and the identity models, days 2 and 3 run the identity models incrementally (as the
+orchestrator does, the last one with every data and unit test), the customer cross-reference
+is captured after each day, then a --full-refresh rebuild at day 3 gives the state the tests
+compare against the daily one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from crmwh.config import project_dir
+
+START = dt.date(2026, 11, 1)
+DAYS = 3
+PERSONS = 3000
+ENTERPRISES = 300
+SYSTEMS = ("core", "card", "loan")  # the systems that deliver customer records
+
+OWN_MODELS = ["path:models/intermediate/identity", "dim_customer", "dim_customer_history"]
+
+
+class Dbt:
+    """dbt in-process (dbtRunner) with the project parsed once: a subprocess per run would
+    re-parse the project for each --vars change, tens of seconds on a busy machine."""
+
+    def __init__(self, data_dir: Path, work_dir: Path) -> None:
+        from dbt.cli.main import dbtRunner
+
+        os.environ["CRM_DATA_DIR"] = str(data_dir)
+        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        self.common = [
+            "--project-dir", str(project_dir()),
+            "--profiles-dir", str(project_dir()),
+            "--target-path", str(work_dir / "target"),
+            "--log-path", str(work_dir / "logs"),
+            "--quiet",
+        ]  # fmt: skip
+        parsed = dbtRunner().invoke(["parse", *self.common])
+        if not parsed.success:
+            raise AssertionError(f"dbt parse failed: {parsed.exception}")
+        self.runner = dbtRunner(manifest=parsed.result)
+
+    def __call__(self, args: list[str], biz_date: dt.date) -> None:
+        t0 = time.perf_counter()
+        res = self.runner.invoke(
+            [*args, *self.common, "--vars", f'{{"biz_date": "{biz_date.isoformat()}"}}']
+        )
+        failed = [
+            f"{r.node.name}: {r.status} {r.message}"
+            for r in (getattr(res.result, "results", None) or [])
+            if str(r.status) in ("error", "fail", "runtime error")
+        ]
+        if not res.success or failed:
+            raise AssertionError(f"dbt {args} for {biz_date} failed: {res.exception} {failed}")
+        _release_warehouse()
+        print(f"dbt {args[0]} {biz_date}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+
+def _release_warehouse() -> None:
+    """Close dbt-duckdb's in-process handle so the tests can open the file read-only."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+
+
+def _read(warehouse: Path, sql: str) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(sql).pl()
+
+
+XREF = (
+    "select source_system, source_customer_no, customer_key, match_rule "
+    "from intermediate.customer_xref order by source_system, source_customer_no"
+)
+
+
+@dataclass
+class ResolvedBank:
+    data_dir: Path
+    truth_dir: Path
+    dates: list[dt.date]
+    xref_daily: dict[dt.date, pl.DataFrame]  # customer_xref after each daily run
+    events: pl.DataFrame  # int_customer_key_events after the daily runs
+    history: pl.DataFrame  # dim_customer_history after the daily runs
+    dim_keys: pl.DataFrame  # dim_customer keys after the daily runs
+    xref_rebuilt: pl.DataFrame  # customer_xref after --full-refresh at the last date
+    warehouse: Path
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
+    from orchestration.extract import extract_batch
+    from simulator.testing import make_bank
+
+    root = tmp_path_factory.mktemp("identity")
+    data_dir = root / "data"
+    sim = make_bank(data_dir, persons=PERSONS, enterprises=ENTERPRISES, days=DAYS, start=START)
+    for day in sim.dates:
+        for system in SYSTEMS:
+            extract_batch(system, day, sim.landing, data_dir / "lake")
+    (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
+    warehouse = data_dir / "warehouse" / "crm.duckdb"
+
+    dbt = Dbt(data_dir, root)
+    first, second, last = sim.dates
+    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    xref_daily = {}
+    dbt(
+        ["build", "--select", "+int_customer_records", "han_characters", *OWN_MODELS, *no_tests],
+        first,
+    )
+    xref_daily[first] = _read(warehouse, XREF)
+    dbt(["run", "--select", *OWN_MODELS], second)
+    xref_daily[second] = _read(warehouse, XREF)
+    dbt(["build", "--select", *OWN_MODELS, "--indirect-selection", "cautious"], last)  # all tests
+    xref_daily[last] = _read(warehouse, XREF)
+    events = _read(warehouse, "select * from intermediate.int_customer_key_events")
+    history = _read(warehouse, "select * from core.dim_customer_history")
+    dim_keys = _read(warehouse, "select customer_key from core.dim_customer")
+    dbt(["run", "--full-refresh", "--select", *OWN_MODELS], last)
+    xref_rebuilt = _read(warehouse, XREF)
+    return ResolvedBank(
+        data_dir,
+        sim.truth,
+        sim.dates,
+        xref_daily,
+        events,
+        history,
+        dim_keys,
+        xref_rebuilt,
+        warehouse,
+    )
