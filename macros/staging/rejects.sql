@@ -84,3 +84,21 @@
     {{ alias }}._line_no,
     {{ alias }}._loaded_at
 {%- endmacro %}
+
+{#- Keyword that makes DuckDB compute a CTE once: the cleaned columns of the customer models
+    (cert_no_normalized above all) are referenced dozens of times by the identity macros, and an
+    inlined CTE would recompute them for every reference. Empty on engines without it. -#}
+{% macro materialized_cte() -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('materialized_cte', 'bank_crm')() }}
+    {%- else -%}
+        {{ default__materialized_cte() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    materialized
+{%- endmacro %}
+
+{% macro spark__materialized_cte() -%}
+{%- endmacro %}

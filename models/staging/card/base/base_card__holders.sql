@@ -11,7 +11,7 @@ with source as (
     select * from {{ lake_source('card', 'card_holder') }}
 ),
 
-cleaned as (
+cleaned as {{ materialized_cte() }} (
     select
         ---------- ids
         {{ clean_code('source.holder_id') }} as holder_id,
@@ -39,7 +39,7 @@ cleaned as (
     from source
 ),
 
-standardised as (
+standardised as {{ materialized_cte() }} (
     select
         *,
         {{ code_is_valid('cert_type', 'cert_type') }} as cert_type_is_valid,

@@ -11,7 +11,7 @@ with source as (
     select * from {{ lake_source('core', 'core_customer') }}
 ),
 
-cleaned as (
+cleaned as {{ materialized_cte() }} (
     select
         ---------- ids
         {{ clean_code('source.cust_no') }} as cust_no,
@@ -40,7 +40,7 @@ cleaned as (
     from source
 ),
 
-standardised as (
+standardised as {{ materialized_cte() }} (
     select
         *,
         {{ code_is_valid('cust_type', 'cust_type') }} as cust_type_is_valid,

@@ -12,7 +12,7 @@ with source as (
     select * from {{ lake_source('loan', 'loan_customer') }}
 ),
 
-cleaned as (
+cleaned as {{ materialized_cte() }} (
     select
         ---------- ids
         {{ clean_code('source.loan_cust_id') }} as loan_cust_id,
@@ -48,7 +48,7 @@ cleaned as (
     from source
 ),
 
-standardised as (
+standardised as {{ materialized_cte() }} (
     select
         *,
         {{ code_is_valid('party_kind', 'cust_kind') }} as party_kind_is_valid,
