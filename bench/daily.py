@@ -44,6 +44,7 @@ FACT_SELECTION = [
     "path:models/marts/finance",
     "dim_branch",
     "dim_staff",
+    "dim_staff_customer_assignments",
     "dim_date",
     "dim_product",
     "product_codes",

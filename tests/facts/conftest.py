@@ -33,6 +33,7 @@ OWN_MODELS = [
     "path:models/marts/finance",
     "dim_branch",
     "dim_staff",
+    "dim_staff_customer_assignments",
     "dim_date",
     "dim_product",
     "product_codes",
@@ -50,6 +51,7 @@ FACT_TABLES = [
     "finance.rec_finance_daily",
     "core.dim_branch",
     "core.dim_staff",
+    "core.dim_staff_customer_assignments",
 ]
 
 

@@ -26,10 +26,10 @@ final as (
         '*' as booking_branch_code,
         branch_code,
         branch_code as branch_l1_code,
-        cast(null as varchar) as branch_l2_code,
-        cast(null as varchar) as branch_l3_code,
-        cast(null as varchar) as branch_l4_code,
-        cast(null as varchar) as branch_l5_code
+        cast(null as string) as branch_l2_code,
+        cast(null as string) as branch_l3_code,
+        cast(null as string) as branch_l4_code,
+        cast(null as string) as branch_l5_code
     from branches
     where branch_level = 1 and parent_code is null
 )

@@ -55,7 +55,8 @@ births as (
         today.change = 'new'
         and earlier_keys.customer_key is null
         and today.customer_key not in (
-            select moves.customer_key from moves where not moves.key_existed
+            select moves.customer_key from moves
+            where not moves.key_existed
         )
     group by today.customer_key
 ),

@@ -162,21 +162,23 @@ component_weights as (
     select
         levelled.*,
         {%- for comparison in comparison_names() %}
-        {%- if comparison in ('name', 'birth', 'sex') %}
-        case
-            {%- if comparison in ('birth', 'sex') %}
-            when levelled.id_level in ('first17', 'near') then 0
+            {%- if comparison in ('name', 'birth', 'sex') %}
+                case
+                    {%- if comparison in ('birth', 'sex') %}
+                        when levelled.id_level in ('first17', 'near') then 0
+                    {%- endif %}
+                    {%- if comparison in ('name', 'birth') %}
+                        when levelled.{{ comparison }}_tf > w_{{ comparison }}.u_probability
+                            then
+                                ln(w_{{ comparison }}.m_probability / levelled.{{ comparison }}_tf)
+                                / ln(2)
+                    {%- endif %}
+                    else coalesce(w_{{ comparison }}.match_weight, 0)
+                end as {{ comparison }}_weight
+            {%- else %}
+                coalesce(w_{{ comparison }}.match_weight, 0) as {{ comparison }}_weight
             {%- endif %}
-            {%- if comparison in ('name', 'birth') %}
-            when levelled.{{ comparison }}_tf > w_{{ comparison }}.u_probability
-                then ln(w_{{ comparison }}.m_probability / levelled.{{ comparison }}_tf) / ln(2)
-            {%- endif %}
-            else coalesce(w_{{ comparison }}.match_weight, 0)
-        end as {{ comparison }}_weight
-        {%- else %}
-        coalesce(w_{{ comparison }}.match_weight, 0) as {{ comparison }}_weight
-        {%- endif %}
-        {%- if not loop.last %},{% endif %}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from
         levelled

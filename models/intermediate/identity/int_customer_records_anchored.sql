@@ -58,17 +58,23 @@ anchored as (
         name_keys.name_pinyin,
         records.source_system || ':' || records.source_customer_no as record_id,
         case
-            when party_kind = 'P' and resident_id is not null then 'R' || resident_id
-            when party_kind = 'P' and cert_quality = 'other_cert_type'
-                then 'C' || cert_type || ':' || cert_no_normalized
-            when party_kind = 'E' and org_code is not null then 'O' || org_code
+            when records.party_kind = 'P' and records.resident_id is not null
+                then 'R' || records.resident_id
+            when records.party_kind = 'P' and records.cert_quality = 'other_cert_type'
+                then 'C' || records.cert_type || ':' || records.cert_no_normalized
+            when records.party_kind = 'E' and records.org_code is not null
+                then 'O' || records.org_code
         end as anchor_key,
         case
-            when party_kind = 'P' and resident_id is not null and cert_quality = 'converted_15'
+            when
+                records.party_kind = 'P'
+                and records.resident_id is not null
+                and records.cert_quality = 'converted_15'
                 then 'id_converted_15'
-            when party_kind = 'P' and resident_id is not null then 'id_exact'
-            when party_kind = 'P' and cert_quality = 'other_cert_type' then 'other_cert'
-            when party_kind = 'E' and org_code is not null then 'org_code'
+            when records.party_kind = 'P' and records.resident_id is not null then 'id_exact'
+            when records.party_kind = 'P' and records.cert_quality = 'other_cert_type'
+                then 'other_cert'
+            when records.party_kind = 'E' and records.org_code is not null then 'org_code'
         end as anchor_rule
     from records
     left join name_keys
@@ -118,24 +124,25 @@ name_edges as (
 
 {%- for step in range(1, 4) %}
 
-name_labels_{{ step }} as (
-    select
-        name_edges.anchor_key,
-        name_edges.name_normalized,
-        min(
-            {%- if step == 1 %} name_edges.other_name
-            {%- else %} previous.name_label
-            {%- endif %}
-        ) as name_label
-    from name_edges
-    {%- if step > 1 %}
-    inner join name_labels_{{ step - 1 }} as previous
-        on
-            name_edges.anchor_key = previous.anchor_key
-            and name_edges.other_name = previous.name_normalized
-    {%- endif %}
-    group by name_edges.anchor_key, name_edges.name_normalized
-),
+    name_labels_{{ step }} as (
+        select
+            name_edges.anchor_key,
+            name_edges.name_normalized,
+            min(
+                {%- if step == 1 %} name_edges.other_name
+                {%- else %} previous.name_label
+                {%- endif %}
+            ) as name_label
+        from
+            name_edges
+        {%- if step > 1 %}
+            inner join name_labels_{{ step - 1 }} as previous
+                on
+                    name_edges.anchor_key = previous.anchor_key
+                    and name_edges.other_name = previous.name_normalized
+        {%- endif %}
+        group by name_edges.anchor_key, name_edges.name_normalized
+    ),
 {%- endfor %}
 
 name_groups as (

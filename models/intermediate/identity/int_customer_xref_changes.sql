@@ -17,34 +17,34 @@ with xref as (
 ),
 
 {% if is_incremental() %}
-history as (
-    select
-        source_system,
-        source_customer_no,
-        customer_key,
-        row_number() over (
-            partition by source_system, source_customer_no order by biz_date desc
-        ) as latest_rank
-    from {{ this }}
-    where biz_date < {{ identity_biz_date() }}
-),
+    history as (
+        select
+            source_system,
+            source_customer_no,
+            customer_key,
+            row_number() over (
+                partition by source_system, source_customer_no order by biz_date desc
+            ) as latest_rank
+        from {{ this }}
+        where biz_date < {{ identity_biz_date() }}
+    ),
 
-previous as (
-    select
-        source_system,
-        source_customer_no,
-        customer_key
-    from history
-    where latest_rank = 1
-),
+    previous as (
+        select
+            source_system,
+            source_customer_no,
+            customer_key
+        from history
+        where latest_rank = 1
+    ),
 {% else %}
-previous as (
-    select
-        cast(null as varchar) as source_system,
-        cast(null as varchar) as source_customer_no,
-        cast(null as varchar) as customer_key
-    where false
-),
+    previous as (
+        select
+            cast(null as varchar) as source_system,
+            cast(null as varchar) as source_customer_no,
+            cast(null as varchar) as customer_key
+        where false
+    ),
 {% endif %}
 
 changes as (

@@ -20,7 +20,7 @@ with daily as (
         md5(concat_ws(
             '|',
             {%- for c in tracked %}
-                coalesce(cast({{ c }} as varchar), '~'){{ ',' if not loop.last }}
+                coalesce(cast({{ c }} as string), '~'){{ ',' if not loop.last }}
             {%- endfor %}
         )) as attributes_hash
     from {{ ref('int_branches_daily') }}

@@ -21,7 +21,7 @@ members as (
                 records.upd_ts desc nulls last,
                 records.version_biz_date desc,
                 case records.source_system when 'loan' then 1 when 'core' then 2 else 3 end,
-                records.source_customer_no
+                records.source_customer_no asc
         ) as recency_rank,
         case records.cert_quality
             when 'valid' then 1
@@ -47,6 +47,7 @@ ranked as (
     select
         *,
         {#- name: from a record with a trusted identifier first, then the most recent -#}
+        
         row_number() over (
             partition by customer_key
             order by case when anchor_key is not null then 0 else 1 end, recency_rank

@@ -25,35 +25,35 @@ with current_version as (
     select
         customer_key,
         {% for column in tracked -%}
-        {{ column }},
+            {{ column }},
         {% endfor -%}
         md5(
             {%- for column in tracked %}
-            coalesce(cast({{ column }} as varchar), '~')
-            {%- if not loop.last %} || '|' ||{% endif %}
+                coalesce(cast({{ column }} as varchar), '~')
+                {%- if not loop.last %} || '|' ||{% endif %}
             {%- endfor %}
         ) as attributes_hash
     from {{ ref('dim_customer') }}
 ),
 
 {% if is_incremental() %}
-in_force as (
-    {#- the version in force at T-1 (valid_to NULL, or closed at T-1 by an earlier run of T) -#}
-    select * from {{ this }}
-    where
-        valid_from < {{ identity_biz_date() }}
-        and coalesce(valid_to, date '9999-12-31')
-        >= {{ days_before(identity_biz_date(), 1) }}
-),
+    in_force as (
+        {#- the version in force at T-1 (valid_to NULL, or closed at T-1 by an earlier run of T) -#}
+        select * from {{ this }}
+        where
+            valid_from < {{ identity_biz_date() }}
+            and coalesce(valid_to, date '9999-12-31')
+            >= {{ days_before(identity_biz_date(), 1) }}
+    ),
 {% else %}
-in_force as (
-    select
-        *,
-        cast(null as date) as valid_from,
-        cast(null as date) as valid_to
-    from current_version
-    where false
-),
+    in_force as (
+        select
+            *,
+            cast(null as date) as valid_from,
+            cast(null as date) as valid_to
+        from current_version
+        where false
+    ),
 {% endif %}
 
 compared as (
@@ -70,7 +70,7 @@ new_versions as (
     select
         current_version.customer_key,
         {% for column in tracked -%}
-        current_version.{{ column }},
+            current_version.{{ column }},
         {% endfor -%}
         current_version.attributes_hash,
         {{ identity_biz_date() }} as valid_from,
@@ -84,7 +84,7 @@ rewritten_versions as (
     select
         in_force.customer_key,
         {% for column in tracked -%}
-        in_force.{{ column }},
+            in_force.{{ column }},
         {% endfor -%}
         in_force.attributes_hash,
         in_force.valid_from,

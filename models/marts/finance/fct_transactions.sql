@@ -17,6 +17,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
 
@@ -68,7 +69,7 @@ core_enriched as (
         core_txn.txn_id,
         core_txn.txn_ts,
         core_txn.acct_no,
-        cast(null as varchar) as card_key,
+        cast(null as string) as card_key,
         own.cust_no as source_customer_no,
         own_xref.customer_key,
         own.product_code,
@@ -76,8 +77,8 @@ core_enriched as (
         case core_txn.dr_cr when 'D' then 'out' when 'C' then 'in' end as direction,
         core_txn.channel,
         false as channel_is_derived,
-        cast(null as varchar) as card_txn_type,
-        cast(null as varchar) as mcc,
+        cast(null as string) as card_txn_type,
+        cast(null as string) as mcc,
         case
             when core_txn.counterparty_acct is null then 'none'
             when
@@ -114,7 +115,7 @@ card_enriched as (
         'card' as source_system,
         card_txn.auth_id as txn_id,
         card_txn.txn_ts,
-        cast(null as varchar) as acct_no,
+        cast(null as string) as acct_no,
         {{ card_key('card_txn.card_no') }} as card_key,
         cards.holder_id as source_customer_no,
         card_xref.customer_key,
