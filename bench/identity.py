@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -68,13 +69,18 @@ def _env(data_dir: Path) -> dict[str, str]:
 def _run(cmd: list[str], data_dir: Path, label: str) -> float:
     print("$", " ".join(cmd), flush=True)
     t0 = time.perf_counter()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, env=_env(data_dir), cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode != 0:
         sys.stdout.write(proc.stdout[-4000:])
         sys.stderr.write(proc.stderr[-4000:])
         sys.exit(f"{label} failed (exit {proc.returncode})")
-    print(f"  {label}: {seconds:.1f} s", flush=True)
+    # CPU seconds are the figure to compare across runs on a shared machine: wall time
+    # stretches with whatever else runs, CPU time much less.
+    print(f"  {label}: {seconds:.1f} s wall, {cpu:.1f} s CPU", flush=True)
     return seconds
 
 

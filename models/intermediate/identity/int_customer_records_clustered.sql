@@ -9,6 +9,9 @@
       components (min-label propagation by recursive CTE). A component whose attached members
       all joined the same anchored cluster joins it whole; otherwise each member keeps its own
       attachment and the unattached members form a cluster of their own.
+    A link also needs corroboration beyond name and birth date: the same mobile, the same
+    address or a (nearly) equal identity number. At a million customers, namesakes born the
+    same day in the same district exist; their contact data tells them apart.
     Hard negative by construction: anchors are never merged with each other, so two different
     valid identity numbers (or organization codes) are never in one cluster. -#}
 {%- set threshold = var('identity_match_threshold', 18) -%}
@@ -20,7 +23,14 @@ with recursive records as (
 
 pairs as (
     select * from {{ ref('int_customer_pairs_scored') }}
-    where match_weight >= {{ threshold }}
+    where
+        match_weight >= {{ threshold }}
+        and (
+            mobile_level = 'exact'
+            or address_level = 'exact'
+            or id_level in ('first17', 'near')
+            or party_kind = 'E'
+        )
 ),
 
 to_anchor as (
