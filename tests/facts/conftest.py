@@ -148,7 +148,9 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> BuiltBank:
     with duckdb.connect(str(wh), read_only=True) as con:
         daily = {t: snapshot(con, t) for t in FACT_TABLES}
     # Full rebuild of every date up to the last one, with all data and unit tests.
-    dbt(["build", "--full-refresh", "--select", *OWN_MODELS], sim.dates[-1])
+    # cautious: only tests whose models are all selected (not other areas' marts' tests)
+    only_own = ["--indirect-selection", "cautious"]
+    dbt(["build", "--full-refresh", "--select", *OWN_MODELS, *only_own], sim.dates[-1])
     con = duckdb.connect(str(wh), read_only=True)
     yield BuiltBank(data_dir, sim.truth, sim.dates, daily, con)
     con.close()
