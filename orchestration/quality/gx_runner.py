@@ -197,7 +197,7 @@ def _run_one(name: str, biz_date: dt.date, suites_dir: Path | None) -> _Run:
     outcome = run.outcome
     try:
         suite = load_suite(name, suites_dir)
-        batch = load_batch(suite.body["meta"], biz_date)
+        batch = load_batch(suite.body["meta"], biz_date, suite.value_columns())
         outcome.rows = len(batch.frame)
         outcome.source = batch.source
         outcome.parameters = batch.parameters

@@ -44,7 +44,8 @@ class LoadedBatch:
     source: str = ""
 
 
-Loader = Callable[[dict[str, Any], dt.date, dict[str, Any]], LoadedBatch]
+# (batch spec, business date, suite meta, columns whose values the suite reads or None = all)
+Loader = Callable[[dict[str, Any], dt.date, dict[str, Any], frozenset[str] | None], LoadedBatch]
 _LOADERS: dict[str, Loader] = {}
 
 
@@ -56,15 +57,41 @@ def register_loader(name: str) -> Callable[[Loader], Loader]:
     return deco
 
 
-def load_batch(suite_meta: dict[str, Any], biz_date: dt.date) -> LoadedBatch:
-    """Dispatch on ``suite_meta['batch']['loader']``; unknown loaders are an error, not a skip."""
+def load_batch(
+    suite_meta: dict[str, Any], biz_date: dt.date, columns: frozenset[str] | None = None
+) -> LoadedBatch:
+    """Dispatch on ``suite_meta['batch']['loader']``; unknown loaders are an error, not a skip.
+
+    ``columns``: the columns whose values the suite reads (None: all). Loaders read only those
+    and keep every other column as a placeholder under its own name and position.
+    """
     spec = suite_meta["batch"]
     loader = _LOADERS.get(spec["loader"])
     if loader is None:
         raise LoaderError(
             f"unknown batch loader {spec['loader']!r}; known: {', '.join(sorted(_LOADERS))}"
         )
-    return loader(spec, biz_date, suite_meta)
+    return loader(spec, biz_date, suite_meta, columns)
+
+
+def with_placeholders(arrow: Any, names: list[str], num_rows: int) -> Any:
+    """A pandas frame with every column of ``names`` in order; values only where ``arrow`` has
+    the column, a one-byte placeholder (all False) elsewhere.
+
+    GX's pandas engine filters the whole frame for each column expectation, so a wide table
+    costs columns x expectations copies; the placeholders make the columns no expectation reads
+    nearly free while ``expect_table_columns_to_match_ordered_list`` still sees the real names
+    in the real order and the row count stays the batch's.
+    """
+    import numpy as np
+    import pandas as pd
+
+    present = set(arrow.column_names)
+    data = {
+        name: arrow.column(name).to_pandas() if name in present else np.zeros(num_rows, bool)
+        for name in names
+    }
+    return pd.DataFrame(data, columns=names, index=pd.RangeIndex(num_rows), copy=False)
 
 
 # --------------------------------------------------------------------------- lake paths
@@ -132,9 +159,16 @@ def reconciliation_row(system: str, table: str, biz_date: dt.date) -> dict[str, 
 
 @register_loader("raw_partition")
 def load_raw_partition(
-    spec: dict[str, Any], biz_date: dt.date, suite_meta: dict[str, Any]
+    spec: dict[str, Any],
+    biz_date: dt.date,
+    suite_meta: dict[str, Any],
+    columns: frozenset[str] | None = None,
 ) -> LoadedBatch:
-    """The raw Parquet partition of one table for one business date, via pyarrow."""
+    """The raw Parquet partition of one table for one business date, via pyarrow.
+
+    Only ``columns`` are decoded (all when None); the others keep their names as placeholders.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     system, table = spec["system"], spec["table"]
@@ -142,16 +176,18 @@ def load_raw_partition(
     files = parquet_files(directory)
     if not files:
         raise LoaderError(f"raw partition {directory} has no Parquet file (not extracted?)")
-    import pyarrow as pa
-
-    arrow = pa.concat_tables([pq.read_table(f, partitioning=None) for f in files])
+    names = pq.read_schema(files[0]).names
+    wanted = names if columns is None else [n for n in names if n in columns]
+    arrow = pa.concat_tables([pq.read_table(f, columns=wanted, partitioning=None) for f in files])
+    num_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     recon = reconciliation_row(system, table, biz_date)
     parameters: dict[str, Any] = {
         "reconciled_rows": int(recon["declared_rows"]) - int(recon["quarantined_rows"]),
         "batch_ids": [recon["batch_id"]],
     }
     parameters.update(volume_parameters(directory.parent, biz_date, suite_meta))
-    return LoadedBatch(frame=arrow.to_pandas(), parameters=parameters, source=str(directory))
+    frame = with_placeholders(arrow, names, num_rows)
+    return LoadedBatch(frame=frame, parameters=parameters, source=str(directory))
 
 
 def volume_parameters(
@@ -181,7 +217,10 @@ def quoted_relation(relation: str) -> str:
 
 @register_loader("warehouse_table")
 def load_warehouse_table(
-    spec: dict[str, Any], biz_date: dt.date, suite_meta: dict[str, Any]
+    spec: dict[str, Any],
+    biz_date: dt.date,
+    suite_meta: dict[str, Any],
+    columns: frozenset[str] | None = None,
 ) -> LoadedBatch:
     """One business date's rows of a warehouse table, through a read-only DuckDB connection.
 
@@ -190,6 +229,15 @@ def load_warehouse_table(
     warehouse directory, default ``crm.duckdb``) and ``parameters``: name -> SQL returning one
     value, with ``$biz_date`` bound, run on the same read-only connection (e.g. a control total
     read with ``read_parquet`` from the lake to reconcile a mart to the cent).
+
+    ``query`` (optional) replaces the plain select: a set-based SQL statement whose result is
+    the batch, for suites about more than one table's rows (a foreign key looked up in its
+    parent, records counted per customer key, a mart total beside a control total). The
+    aggregation happens in DuckDB; GX validates the result and is the verdict. In ``query`` and
+    ``parameters``, ``$biz_date`` is bound and ``{lake}`` stands for the lake directory.
+
+    Without ``query`` only the ``columns`` some expectation reads are fetched; the others are
+    placeholders (see :func:`with_placeholders`).
     """
     import duckdb
 
@@ -200,23 +248,83 @@ def load_warehouse_table(
     con = _connect_read_only(duckdb, path)
     try:
         date_col = spec.get("date_column")
-        if date_col:
-            if not _IDENT.match(date_col):
-                raise LoaderError(f"date_column {date_col!r} is not a plain column name")
-            sql = f'select * from {relation} where "{date_col}" = $biz_date'
-            frame = con.execute(sql, {"biz_date": biz_date}).fetch_df()
+        if date_col and not _IDENT.match(date_col):
+            raise LoaderError(f"date_column {date_col!r} is not a plain column name")
+        if spec.get("query"):
+            frame = _execute(con, spec["query"], biz_date).df()
         else:
-            frame = con.execute(f"select * from {relation}").fetch_df()
+            names = [d[0] for d in con.execute(f"select * from {relation} limit 0").description]
+            wanted = names if columns is None else [n for n in names if n in columns]
+            derived = _derived_columns(spec)
+            select = ", ".join([*(f't."{n}"' for n in wanted), *derived.values()]) or "1 as _none"
+            where = f' where t."{date_col}" = $biz_date' if date_col else ""
+            sql = f"select {select} from {relation} as t{where}"
+            arrow = _execute(con, sql, biz_date).to_arrow_table()
+            if "_none" in arrow.column_names:
+                arrow = arrow.drop_columns(["_none"])
+            frame = with_placeholders(
+                _arrow_to_numpy_types(arrow), [*names, *derived], arrow.num_rows
+            )
         parameters: dict[str, Any] = {}
         for name, query in (spec.get("parameters") or {}).items():
-            binds = {"biz_date": biz_date} if "$biz_date" in query else {}
-            row = con.execute(query, binds).fetchone()
-            parameters[name] = _jsonable(row[0] if row else None)
+            rows = _execute(con, query, biz_date).fetchall()
+            parameters[name] = _jsonable(rows[0][0] if rows else None)
     except duckdb.Error as exc:
         raise LoaderError(f"reading {spec['relation']} from {path} failed: {exc}") from exc
     finally:
         con.close()
     return LoadedBatch(frame=frame, parameters=parameters, source=f"{path}:{spec['relation']}")
+
+
+def _derived_columns(spec: dict[str, Any]) -> dict[str, str]:
+    """Extra columns computed by DuckDB beside the model's own, set-based, for GX to check.
+
+    - ``sql_types``: for each listed column ``c``, ``c__sql_type`` = DuckDB's type of ``c``
+      (``DECIMAL(18,2)``, ``DATE``): the warehouse type itself, which pandas would blur.
+    - ``lookups``: ``{"column", "parent", "parent_column", "as", "parent_date_column"}``: ``as``
+      is whether the row's ``column`` exists in the parent relation (on any business date up
+      to the batch's when ``parent_date_column`` is given: a DELTA parent delivered earlier
+      still counts). NULL when ``column`` is NULL; referential integrity in one semi-join.
+    """
+    out: dict[str, str] = {}
+    for col in spec.get("sql_types") or []:
+        if not _IDENT.match(col):
+            raise LoaderError(f"sql_types: {col!r} is not a plain column name")
+        out[f"{col}__sql_type"] = f'typeof(t."{col}") as "{col}__sql_type"'
+    for lk in spec.get("lookups") or []:
+        col, parent_col, alias = lk["column"], lk.get("parent_column", lk["column"]), lk["as"]
+        date_col = lk.get("parent_date_column")
+        for ident in (col, parent_col, alias, date_col or "x"):
+            if not _IDENT.match(ident):
+                raise LoaderError(f"lookups: {ident!r} is not a plain column name")
+        parent = quoted_relation(lk["parent"])
+        # a NULL parent key would turn "not found" into NULL, which GX skips: keep them out
+        when = f' where "{parent_col}" is not null'
+        when += f' and "{date_col}" <= $biz_date' if date_col else ""
+        out[alias] = f'(t."{col}" in (select "{parent_col}" from {parent}{when})) as "{alias}"'
+    return out
+
+
+def _execute(con: Any, sql: str, biz_date: dt.date) -> Any:
+    """A DuckDB relation of ``sql`` with ``$biz_date`` bound (when used) and ``{lake}``
+    replaced (a relation, not a cursor: its Arrow output needs no extra copy)."""
+    lake = str(config.lake_dir())
+    if "'" in lake:
+        raise LoaderError(f"lake directory {lake!r} contains a quote; refusing to build SQL")
+    sql = sql.replace("{lake}", lake)
+    binds = {"biz_date": biz_date} if "$biz_date" in sql else None
+    return con.sql(sql, params=binds)
+
+
+def _arrow_to_numpy_types(arrow: Any) -> Any:
+    """Decimals as float64, like DuckDB's own ``fetch_df``: GX's numeric expectations (between,
+    sums) want numbers, not Python Decimal objects. Sums to the cent are compared in SQL."""
+    import pyarrow as pa
+
+    fields = []
+    for f in arrow.schema:
+        fields.append(pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f)
+    return arrow.cast(pa.schema(fields))
 
 
 def _connect_read_only(duckdb: Any, path: Path, attempts: int = 30, wait: float = 2.0) -> Any:

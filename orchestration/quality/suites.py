@@ -29,6 +29,20 @@ DEFAULT_SEVERITY = "ERROR"
 GX_SEVERITY = {"ERROR": "critical", "WARN": "warning"}
 
 
+# Expectations that read the table's column names or row count, never a column's values.
+NAME_ONLY_EXPECTATIONS = frozenset(
+    {
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_columns_to_match_set",
+        "expect_table_column_count_to_equal",
+        "expect_table_column_count_to_be_between",
+        "expect_table_row_count_to_equal",
+        "expect_table_row_count_to_be_between",
+        "expect_column_to_exist",
+    }
+)
+
+
 class SuiteError(Exception):
     """A suite file is missing or cannot be used. The gate fails; it never passes by default."""
 
@@ -48,6 +62,39 @@ class SuiteFile:
     @property
     def expectations(self) -> list[dict[str, Any]]:
         return self.body["expectations"]
+
+    def value_columns(self) -> frozenset[str] | None:
+        """Columns whose values some expectation reads; None when that cannot be told.
+
+        Table-shape expectations (column names, row count) read no values, so a loader may
+        hand GX the other columns as cheap placeholders under their real names (see
+        ``loaders.with_placeholders``): GX then filters and copies only the data it checks.
+        An expectation type not known here makes every column count, so a new kind of
+        expectation can never validate a placeholder.
+        """
+        needed: set[str] = set()
+        for exp in self.expectations:
+            kind, kwargs = exp["type"], exp.get("kwargs") or {}
+            if kind in NAME_ONLY_EXPECTATIONS:
+                continue
+            if not kind.startswith(
+                (
+                    "expect_column_",
+                    "expect_compound_columns_",
+                    "expect_multicolumn_",
+                    "expect_select_column_",
+                )
+            ):
+                return None
+            for key in ("column", "column_A", "column_B"):
+                if isinstance(kwargs.get(key), str):
+                    needed.add(kwargs[key])
+            cols = kwargs.get("column_list")
+            if isinstance(cols, list):
+                needed.update(c for c in cols if isinstance(c, str))
+            if kwargs.get("row_condition"):
+                return None  # a condition may name any column
+        return frozenset(needed)
 
 
 def expectations_dir() -> Path:
