@@ -160,12 +160,22 @@ def luhn_check_digits(body: np.ndarray) -> np.ndarray:
 
 
 def card_numbers(rng: np.random.Generator, prefixes: np.ndarray, length: int) -> np.ndarray:
-    """Luhn-valid card numbers with the given 6-digit BIN per row."""
+    """Luhn-valid card numbers with the given 6-digit BIN per row, all distinct.
+
+    The account-identifier digits are distinct: drawn independently, 100,000
+    16-digit cards would share a number about once (birthday bound over 10^9 identifiers), and
+    an issuer never hands one card number to two holders.
+    """
     n = len(prefixes)
-    body = np.concatenate(
-        [digits(prefixes, 6), (rng.integers(0, 10, size=(n, length - 7)) + 48).astype(np.uint8)],
-        axis=1,
-    )
+    width = length - 7
+    serial = rng.integers(0, 10**width, size=n)
+    while True:  # redraw the (rare) repeats until every serial is distinct
+        first = np.zeros(n, dtype=bool)
+        first[np.unique(serial, return_index=True)[1]] = True
+        if first.all():
+            break
+        serial[~first] = rng.integers(0, 10**width, size=int((~first).sum()))
+    body = np.concatenate([digits(prefixes, 6), digits(serial, width)], axis=1)
     return np.concatenate([body, luhn_check_digits(body)[:, None]], axis=1)
 
 
