@@ -24,7 +24,7 @@ DAYS ?= 5
 START ?= 2026-11-01
 SEED ?= 20261101
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install install-spark run test test-spark lint unit bench docs dagster clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -38,17 +38,27 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 
 install: $(VENV)/.installed
 
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(BIN)/pip install -q -c requirements.lock -e ".[dev,spark]"
+	@touch $@
+
+install-spark: $(VENV)/.installed-spark
+
 run: install
 	$(BIN)/crmwh generate --persons $(PERSONS) --enterprises $(ENTERPRISES) --days $(DAYS) \
 	    --start $(START) --seed $(SEED)
-	@if $(BIN)/crmwh run --help >/dev/null 2>&1; then \
-	    $(BIN)/crmwh run --start $(START) --days $(DAYS) && $(BIN)/crmwh status; fi
+	$(BIN)/crmwh run --start $(START) --days $(DAYS)
+	$(BIN)/crmwh status
 	@echo
 	@echo "Data directory: $(CRM_DATA_DIR)"
-	@echo "  landing batches: $(CRM_DATA_DIR)/landing/<system>/<YYYYMMDD>/"
-	@echo "  ground truth:    $(CRM_DATA_DIR)/truth/ (tests and benchmarks only)"
-	@echo "  lake:            $(CRM_DATA_DIR)/lake/{raw,quarantine,control}/"
-	@echo "  Dagster UI:      DAGSTER_HOME=$(CRM_DATA_DIR)/dagster $(BIN)/dagster dev"
+	@echo "  landing batches:  $(CRM_DATA_DIR)/landing/<system>/<YYYYMMDD>/"
+	@echo "  ground truth:     $(CRM_DATA_DIR)/truth/ (tests and benchmarks only)"
+	@echo "  lake:             $(CRM_DATA_DIR)/lake/{raw,quarantine,control}/"
+	@echo "  warehouse:        $(CRM_DATA_DIR)/warehouse/crm.duckdb (restricted)"
+	@echo "  quality:          $(CRM_DATA_DIR)/quality/data_docs/index.html, quality/reconciliation/"
+	@echo "  published:        $(CRM_DATA_DIR)/serving/crm.duckdb, serving/branches/<code>.duckdb"
+	@echo "  try:              $(BIN)/crmwh branches; $(BIN)/crmwh query --branch <CODE> 'select ...'"
+	@echo "  Dagster UI:       make dagster   (then http://127.0.0.1:3000)"
 
 lint: install
 	$(BIN)/ruff check .
@@ -56,12 +66,23 @@ lint: install
 	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar
 
 unit: install
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not spark"
+
+# The dbt project on Spark (dbt-spark session mode), compared mart by mart with DuckDB.
+test-spark: install-spark
+	$(BIN)/pytest -m spark tests/spark
 
 test: lint unit
 
 bench: install
 	$(BIN)/python bench/simulate.py $(if $(SMALL),--small,)
+
+docs: install
+	cd $(CURDIR) && $(BIN)/dbt docs generate --vars '{}'
+	@echo "dbt docs: open $(CURDIR)/target/index.html, or: $(BIN)/dbt docs serve --port 8080"
+
+dagster: install
+	DAGSTER_HOME=$(CRM_DATA_DIR)/dagster $(BIN)/dagster dev -m orchestration.definitions
 
 clean:
 	rm -rf $(CRM_DATA_DIR) target logs
