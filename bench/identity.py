@@ -134,10 +134,17 @@ def _extract(data_dir: Path, via_dagster: bool) -> None:
     print(f"  extract (extract_batch core/card/loan): {time.perf_counter() - t0:.1f} s")
 
 
-def _dbt(data_dir: Path, target: Path, select: list[str], biz_date: dt.date, label: str) -> float:
+def _dbt(
+    data_dir: Path,
+    target: Path,
+    select: list[str],
+    biz_date: dt.date,
+    label: str,
+    command: str = "run",
+) -> float:
     cmd = [
         str(ROOT / ".venv" / "bin" / "dbt"),
-        "run",
+        command,
         "--select",
         *select,
         "--vars",
@@ -329,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         biz_date,
         "staging views",
     )
+    _dbt(data_dir, target, ["han_characters"], biz_date, "seed han_characters", command="seed")
     seconds = _dbt(data_dir, target, IDENTITY_MODELS, biz_date, "identity resolution (dbt)")
 
     warehouse = data_dir / "warehouse" / "crm.duckdb"
