@@ -500,6 +500,8 @@ def _exception_message(info: Any) -> str | None:
 
 
 def _columns(kwargs: dict[str, Any]) -> str | None:
+    if kwargs.get("column_A") and kwargs.get("column_B"):
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
     cols = kwargs.get("column_list")
     if isinstance(cols, list) and len(cols) <= 4:
         return ",".join(map(str, cols))

@@ -20,8 +20,6 @@ run: the publish asset (which depends on the marts) is not materialised and the 
 stays as it was. WARN failures are reported and do not block.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 import warnings
