@@ -9,7 +9,9 @@ the money files come from ``lake/control/control_totals``; the staging and mart 
 own totals as extra sections (``extra_sections``), each reconciled against these.
 
 Writes ``$CRM_DATA_DIR/quality/reconciliation/<YYYY-MM-DD>.json`` and ``.md``. Reads only
-control files and Parquet footers, so it costs the same whatever the day's volume.
+control files and Parquet footers, plus (when the warehouse holds them) one set-based query per
+layer through a read-only connection: staged totals against the control totals, and the mart
+reconciliation (``finance.rec_finance_daily``), to the cent.
 """
 
 from __future__ import annotations
@@ -232,13 +234,178 @@ def gates_section(biz_date: dt.date) -> Section:
     return sec
 
 
+# Staged money per control-total measure, from the base models (every typed raw row, with the
+# flag saying whether staging excluded it): the control total must equal staged + excluded.
+STAGED_TOTALS_SQL = """
+with control as (
+    select
+        system, table_name, measure, upper(trim(currency)) as currency,
+        case when unit = 'fen' then total * 0.01 else total end as control_total
+    from read_parquet('{lake}/control/control_totals/*/*/*.parquet', hive_partitioning = false)
+    where biz_date = $biz_date
+    qualify redelivery = max(redelivery) over (partition by system, table_name)
+),
+typed as (
+    select 'core_balance' as table_name, 'balance' as measure, upper(currency) as currency,
+        _is_excluded, balance as amount
+    from staging.base_core__balances where biz_date = $biz_date
+    union all
+    select 'core_balance', 'accrued_interest', upper(currency), _is_excluded, accrued_interest
+    from staging.base_core__balances where biz_date = $biz_date
+    union all
+    select 'core_txn', concat('amount_', dr_cr), 'CNY', _is_excluded, amount
+    from staging.base_core__transactions where biz_date = $biz_date
+    union all
+    select 'card_txn', concat('amount_', txn_type), 'CNY', _is_excluded, amount
+    from staging.base_card__transactions where biz_date = $biz_date
+    union all
+    select 'card_statement', 'outstanding', 'CNY', _is_excluded, outstanding
+    from staging.base_card__statements where biz_date = $biz_date
+    union all
+    select 'card_account', 'credit_limit', 'CNY', _is_excluded, credit_limit
+    from staging.base_card__accounts where biz_date = $biz_date
+    union all
+    select 'loan_contract', 'contract_amount', upper(currency), _is_excluded, contract_amount
+    from staging.base_loan__contracts where biz_date = $biz_date
+    union all
+    select 'loan_balance', 'principal_balance', 'CNY', _is_excluded, principal_balance
+    from staging.base_loan__balances where biz_date = $biz_date
+),
+staged as (
+    select
+        table_name, measure, currency,
+        coalesce(sum(amount) filter (where not _is_excluded), 0) as staged_total,
+        coalesce(sum(amount) filter (where _is_excluded), 0) as excluded_total
+    from typed
+    where amount is not null
+    group by table_name, measure, currency
+)
+select
+    coalesce(c.table_name, s.table_name) as table_name,
+    coalesce(c.measure, s.measure) as measure,
+    coalesce(c.currency, s.currency) as currency,
+    c.control_total,
+    s.staged_total,
+    s.excluded_total,
+    coalesce(c.control_total, 0) - coalesce(s.staged_total, 0) - coalesce(s.excluded_total, 0)
+        as difference
+from control as c
+full outer join staged as s
+    on c.table_name = s.table_name and c.measure = s.measure and c.currency = s.currency
+order by 1, 2, 3
+"""
+
+MART_TOTALS_SQL = """
+select
+    table_name, measure, currency, control_total, staged_total, excluded_total, fact_total,
+    fact_minus_staged, control_minus_staged_and_excluded
+from finance.rec_finance_daily
+where biz_date = $biz_date
+order by table_name, measure, currency
+"""
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def warehouse_sections(biz_date: dt.date) -> list[Section]:
+    """Control totals against staged balances and mart totals, to the cent, when they exist.
+
+    Read through a read-only connection (like the gates); nothing when there is no warehouse
+    yet. A warehouse that exists but cannot be read (a writer holds it, a model is broken) is
+    reported as an issue, never skipped silently.
+    """
+    import duckdb
+
+    from orchestration.quality.loaders import LoaderError, _connect_read_only, _execute
+
+    path = config.warehouse_dir() / "crm.duckdb"
+    if not path.is_file():
+        return []
+    sections: list[Section] = []
+    try:
+        con = _connect_read_only(duckdb, path, attempts=5)
+    except LoaderError as exc:
+        return [Section("Warehouse totals", ok=False, issues=[str(exc)])]
+    try:
+        tables = {
+            f"{r[0]}.{r[1]}"
+            for r in con.sql(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "staging.base_core__balances" in tables:
+            sections.append(_staged_section(con, _execute, biz_date))
+        if "finance.rec_finance_daily" in tables:
+            sections.append(_mart_section(con, _execute, biz_date))
+    finally:
+        con.close()
+    return sections
+
+
+def _staged_section(con: Any, execute: Any, biz_date: dt.date) -> Section:
+    cols = ["table_name", "measure", "currency", "control_total", "staged_total",
+            "excluded_total", "difference"]  # fmt: skip
+    sec = Section("Staged totals against control totals (to the cent)", columns=cols)
+    try:
+        rows = execute(con, STAGED_TOTALS_SQL, biz_date).fetchall()
+    except Exception as exc:  # a staging model that cannot be read is a break, not a skip
+        sec.ok, sec.issues = False, [f"staged totals could not be computed: {exc}"]
+        return sec
+    for row in rows:
+        r = dict(zip(cols, row, strict=True))
+        if r["control_total"] is None:
+            sec.issues.append(f"{r['table_name']}.{r['measure']} {r['currency']}: no control total")
+        elif r["difference"] != 0:
+            sec.issues.append(
+                f"{r['table_name']}.{r['measure']} {r['currency']}: control "
+                f"{_money(r['control_total'])} != staged {_money(r['staged_total'])} + "
+                f"excluded {_money(r['excluded_total'])} (difference {_money(r['difference'])})"
+            )
+        sec.rows.append({k: _money(v) if k not in cols[:3] else v for k, v in r.items()})
+    if not rows:
+        sec.issues.append("no control totals and no staged money for the date")
+    sec.ok = not sec.issues
+    return sec
+
+
+def _mart_section(con: Any, execute: Any, biz_date: dt.date) -> Section:
+    cols = ["table_name", "measure", "currency", "control_total", "staged_total",
+            "excluded_total", "fact_total", "fact_minus_staged",
+            "control_minus_staged_and_excluded"]  # fmt: skip
+    sec = Section("Mart totals against staged and control totals (finance.rec_finance_daily)",
+                  columns=cols)  # fmt: skip
+    try:
+        rows = execute(con, MART_TOTALS_SQL, biz_date).fetchall()
+    except Exception as exc:
+        sec.ok, sec.issues = False, [f"mart totals could not be read: {exc}"]
+        return sec
+    for row in rows:
+        r = dict(zip(cols, row, strict=True))
+        for diff in ("fact_minus_staged", "control_minus_staged_and_excluded"):
+            if r[diff] not in (None, 0):
+                sec.issues.append(
+                    f"{r['table_name']}.{r['measure']} {r['currency']}: {diff} = {_money(r[diff])}"
+                )
+        sec.rows.append({k: _money(v) if k not in cols[:3] else v for k, v in r.items()})
+    if not rows:
+        sec.issues.append("the mart reconciliation has no rows for the date (not built?)")
+    sec.ok = not sec.issues
+    return sec
+
+
 def build_report(biz_date: dt.date, extra_sections: list[Section] | None = None) -> dict[str, Any]:
-    """Assemble the report for ``biz_date``; ``extra_sections`` come from later layers."""
+    """Assemble the report for ``biz_date``; ``extra_sections`` come from later layers.
+
+    The staged and mart totals sections are added whenever the warehouse holds those models.
+    """
     sections = [
         batches_section(biz_date),
         rows_section(biz_date),
         control_totals_section(biz_date),
         gates_section(biz_date),
+        *warehouse_sections(biz_date),
         *(extra_sections or []),
     ]
     return {

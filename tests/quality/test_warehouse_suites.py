@@ -449,3 +449,47 @@ def test_existing_model_with_a_broken_suite_fails(warehouse: Path, tmp_path: Pat
     assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
     assert "cannot be parsed" in evaluation.metadata["suite_could_not_run"].value
     assert not marker.exists()
+
+
+# --------------------------------------------------------------------------- reconciliation report
+
+
+def report_section(report: dict, title_start: str) -> dict:
+    return next(s for s in report["sections"] if s["title"].startswith(title_start))
+
+
+def test_report_has_staged_and_mart_totals_to_the_cent(warehouse: Path) -> None:
+    from orchestration.quality.reconciliation_report import build_report
+
+    report = build_report(DAY)
+    staged = report_section(report, "Staged totals")
+    assert staged["ok"], staged["issues"]
+    balance = [
+        r for r in staged["rows"] if (r["table_name"], r["measure"]) == ("core_balance", "balance")
+    ]
+    assert balance and all(r["difference"] == "0.00" for r in balance)
+    mart = report_section(report, "Mart totals")
+    assert mart["ok"], mart["issues"]
+    assert {r["table_name"] for r in mart["rows"]} >= {"core_balance", "loan_balance"}
+
+
+def test_report_flags_a_staged_cent_and_a_mart_break(warehouse: Path) -> None:
+    from orchestration.quality.reconciliation_report import build_report
+
+    corrupt(
+        warehouse,
+        *replace_view(
+            f"{S}.base_loan__balances",
+            "select * replace (case when _line_no = 2 then principal_balance + 0.01 "
+            "else principal_balance end as principal_balance) from {orig}",
+        ),
+        "update finance.rec_finance_daily set fact_minus_staged = 1.00 "
+        "where table_name = 'core_txn'",
+    )
+    report = build_report(DAY)
+    staged = report_section(report, "Staged totals")
+    assert not staged["ok"]
+    assert any("loan_balance.principal_balance CNY" in i and "-0.01" in i for i in staged["issues"])
+    mart = report_section(report, "Mart totals")
+    assert not mart["ok"] and all("core_txn" in i for i in mart["issues"])
+    assert not report["ok"]
