@@ -21,6 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.add_argument("--days", type=int, default=1, help="number of dates from --date")
     v.add_argument("--prefix", default="raw_", help="suites whose name starts with this")
     v.add_argument("--suite", action="append", default=[], help="a suite name (repeatable)")
+    v.add_argument(
+        "--warehouse",
+        action="store_true",
+        help="the staging, conformed and mart suites of the models the warehouse holds",
+    )
     v.add_argument("--no-docs", action="store_true", help="skip the Data Docs build")
     v.set_defaults(func=_validate)
 
@@ -37,23 +42,28 @@ def _dates(args: argparse.Namespace) -> list[dt.date]:
 def _validate(args: argparse.Namespace) -> int:
     import time
 
-    from orchestration.quality.gx_runner import docs_index, run_suite
+    from orchestration.quality.gx_runner import docs_index, run_suites
     from orchestration.quality.suites import list_suites
 
-    names = args.suite or list_suites(args.prefix)
+    if args.warehouse:
+        from orchestration.quality.warehouse_checks import existing_warehouse_suites
+
+        names = [suite for suite, _ in existing_warehouse_suites()]
+    else:
+        names = args.suite or list_suites(args.prefix)
     if not names:
-        print(f"no suite matches {args.prefix!r}")
+        print(f"no suite matches {args.prefix!r}" if not args.warehouse else "no warehouse suite")
         return 1
     worst = 0
     for day in _dates(args):
         started = time.perf_counter()
         rows = 0
-        for name in names:
-            o = run_suite(name, day, build_docs=not args.no_docs)
+        # one GX context and one Data Docs build for all of the date's suites
+        for o in run_suites(names, day, build_docs=not args.no_docs):
             rows += o.rows or 0
             verdict = o.severity or "PASSED"
             print(
-                f"{day} {name:28s} {verdict:6s} rows={o.rows if o.rows is not None else '-':>9} "
+                f"{day} {o.suite:28s} {verdict:6s} rows={o.rows if o.rows is not None else '-':>9} "
                 f"failed={o.failed}/{o.evaluated} {o.seconds:6.2f}s"
             )
             for f in [*o.errors, *o.warnings]:

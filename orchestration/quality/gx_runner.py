@@ -4,7 +4,10 @@
 through the loader the suite names (read-only, that date only), validates it with a GX context
 whose stores live under ``$CRM_DATA_DIR/quality/gx`` (never in git), writes the result JSON to
 ``$CRM_DATA_DIR/quality/results/<biz_date>/<suite>.json``, updates the local Data Docs site at
-``$CRM_DATA_DIR/quality/data_docs/`` and returns a :class:`SuiteOutcome`.
+``$CRM_DATA_DIR/quality/data_docs/`` and returns a :class:`SuiteOutcome`. ``run_suites`` does the
+same for several suites of one date with one GX context (cached per process) and one Data Docs
+build at the end: GX's cost is mostly per context, per expectation and per docs page, not per
+row, so the check steps call it once per system (raw) or once for the warehouse.
 
 It never passes by default: a missing or unparsable suite, a batch that cannot be loaded, a GX
 import or runtime error, or an expectation GX could not evaluate gives an outcome with
