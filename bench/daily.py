@@ -162,19 +162,21 @@ def main() -> None:
     if not args.upstream_built:
         print("building staging and identity once (not timed) ...", flush=True)
         no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-        upstream = dbt(["build", "--select", *UPSTREAM_SELECTION, "--exclude", *FACT_SELECTION, *no_tests], data_dir, work,
-                       dates[-1], "upstream (not the facts)")  # fmt: skip
+        select = ["--select", *UPSTREAM_SELECTION, "--exclude", *FACT_SELECTION]
+        upstream = dbt(["build", *select, *no_tests], data_dir, work, dates[-1], "upstream")
         show(upstream)
 
     daily: list[BuildFigures] = []
     for i, day in enumerate(dates, start=1):
         flags = ["--full-refresh"] if i == 1 else []
-        fig = dbt(["build", "--select", *FACT_SELECTION, *CAUTIOUS, *flags], data_dir, work, day,
-                  f"daily build day {i} ({day})")  # fmt: skip
+        select = ["--select", *FACT_SELECTION, *CAUTIOUS, *flags]
+        fig = dbt(["build", *select], data_dir, work, day, f"daily build day {i} ({day})")
         show(fig)
         daily.append(fig)
-    rebuild = dbt(["build", "--full-refresh", "--select", *FACT_SELECTION, *CAUTIOUS], data_dir, work,
-                  dates[-1], f"full rebuild ({len(dates)} days)")  # fmt: skip
+    select = ["--select", *FACT_SELECTION, *CAUTIOUS, "--full-refresh"]
+    rebuild = dbt(
+        ["build", *select], data_dir, work, dates[-1], f"full rebuild ({len(dates)} days)"
+    )
     show(rebuild)
 
     day2, dayn = daily[1], daily[-1]

@@ -17,14 +17,20 @@
 ) }}
 
 with statements as (
-    select * from {{ ref('stg_card__statements') }}
+    select
+        biz_date,
+        {{ card_key('card_no') }} as card_key,
+        outstanding,
+        overdue_days
+    from {{ ref('stg_card__statements') }}
     where {{ biz_date_filter('biz_date') }}
 ),
 
 cards as (
     select *
-    from {{ delta_versions(ref('stg_card__accounts'), 'card_no', current_biz_date()) }}
-        as versions
+    from
+        {{ delta_versions(ref('int_card_account_versions'), 'card_key', current_biz_date()) }}
+            as versions
     {%- if is_incremental() %}
         where valid_to_biz_date > {{ current_biz_date() }}
     {%- endif %}
@@ -38,7 +44,7 @@ business_dates as (
 debit_cards as (
     select
         business_dates.biz_date,
-        cards.card_no
+        cards.card_key
     from business_dates
     inner join cards
         on
@@ -50,7 +56,7 @@ debit_cards as (
 population as (
     select
         biz_date,
-        card_no,
+        card_key,
         outstanding,
         overdue_days,
         true as has_statement
@@ -58,14 +64,14 @@ population as (
     union all
     select
         debit_cards.biz_date,
-        debit_cards.card_no,
+        debit_cards.card_key,
         cast(null as decimal(18, 2)) as outstanding,
         cast(null as bigint) as overdue_days,
         false as has_statement
     from debit_cards
     left join statements
-        on debit_cards.biz_date = statements.biz_date and debit_cards.card_no = statements.card_no
-    where statements.card_no is null
+        on debit_cards.biz_date = statements.biz_date and debit_cards.card_key = statements.card_key
+    where statements.card_key is null
 ),
 
 branches as (
@@ -85,7 +91,7 @@ final as (
     select
         ---------- keys
         population.biz_date,
-        {{ card_key('population.card_no') }} as card_key,
+        population.card_key,
         xref.customer_key,
         cards.holder_id as source_customer_no,
         ---------- card
@@ -94,7 +100,7 @@ final as (
         cards.linked_acct_no,
         cards.status as card_status,
         cards.open_date,
-        cards.card_no is not null as has_card_record,
+        cards.card_key is not null as has_card_record,
         population.has_statement,
         ---------- amounts (yuan)
         cards.credit_limit,
@@ -106,7 +112,7 @@ final as (
     from population
     left join cards
         on
-            population.card_no = cards.card_no
+            population.card_key = cards.card_key
             and population.biz_date >= cards.valid_from_biz_date
             and population.biz_date < cards.valid_to_biz_date
     left join branches

@@ -22,8 +22,10 @@ with balances as (
 ),
 
 accounts as (
-    select * from {{ delta_versions(ref('stg_core__accounts'), 'acct_no', current_biz_date()) }}
-        as versions
+    select *
+    from
+        {{ delta_versions(ref('int_core_account_versions'), 'acct_no', current_biz_date()) }}
+            as versions
     {%- if is_incremental() %}
         where valid_to_biz_date > {{ current_biz_date() }}
     {%- endif %}

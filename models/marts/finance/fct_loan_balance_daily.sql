@@ -21,8 +21,9 @@ with balances as (
 
 contracts as (
     select *
-    from {{ delta_versions(ref('stg_loan__contracts'), 'contract_no', current_biz_date()) }}
-        as versions
+    from
+        {{ delta_versions(ref('int_loan_contract_versions'), 'contract_no', current_biz_date()) }}
+            as versions
     {%- if is_incremental() %}
         where valid_to_biz_date > {{ current_biz_date() }}
     {%- endif %}

@@ -27,14 +27,18 @@ with core_txn as (
 ),
 
 card_txn as (
-    select * from {{ ref('stg_card__transactions') }}
+    select
+        *,
+        {{ card_key('card_no') }} as card_key
+    from {{ ref('stg_card__transactions') }}
     where {{ biz_date_filter('biz_date') }}
 ),
 
 accounts as (
     select *
-    from {{ delta_versions(ref('stg_core__accounts'), 'acct_no', current_biz_date()) }}
-        as versions
+    from
+        {{ delta_versions(ref('int_core_account_versions'), 'acct_no', current_biz_date()) }}
+            as versions
     {%- if is_incremental() %}
         where valid_to_biz_date > {{ current_biz_date() }}
     {%- endif %}
@@ -42,8 +46,9 @@ accounts as (
 
 cards as (
     select *
-    from {{ delta_versions(ref('stg_card__accounts'), 'card_no', current_biz_date()) }}
-        as versions
+    from
+        {{ delta_versions(ref('int_card_account_versions'), 'card_key', current_biz_date()) }}
+            as versions
     {%- if is_incremental() %}
         where valid_to_biz_date > {{ current_biz_date() }}
     {%- endif %}
@@ -116,7 +121,7 @@ card_enriched as (
         card_txn.auth_id as txn_id,
         card_txn.txn_ts,
         cast(null as string) as acct_no,
-        {{ card_key('card_txn.card_no') }} as card_key,
+        card_txn.card_key,
         cards.holder_id as source_customer_no,
         card_xref.customer_key,
         case coalesce(cards.card_kind, 'C') when 'D' then 'DC' else 'CC' end as product_code,
@@ -137,7 +142,7 @@ card_enriched as (
     from card_txn
     left join cards
         on
-            card_txn.card_no = cards.card_no
+            card_txn.card_key = cards.card_key
             and card_txn.biz_date >= cards.valid_from_biz_date
             and card_txn.biz_date < cards.valid_to_biz_date
     left join xref as card_xref
