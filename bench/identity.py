@@ -194,7 +194,7 @@ def _truth(con, data_dir: Path) -> None:
 def _report(con, name: str, predicted) -> dict[str, float]:
     from simulator.evaluation import pairwise_score
 
-    truth = con.execute("select * from truth").to_arrow_table()
+    truth = con.sql("select * from truth").to_arrow_table()
     print(f"\n== {name}")
     out = {}
     for kind, label in (("P", "persons"), ("E", "enterprises")):
@@ -217,7 +217,7 @@ def _report(con, name: str, predicted) -> dict[str, float]:
             "and d.defect_kind = ?",
             [kind],
         )
-        tk = con.execute("select * from truth_kind").to_arrow_table()
+        tk = con.sql("select * from truth_kind").to_arrow_table()
         s = pairwise_score(predicted, tk, where=SCOPES["delivered"])
         print(f"    {kind:<26} {s}")
     return out
@@ -237,12 +237,11 @@ def _splink(con) -> tuple[object, float]:
     t0 = time.perf_counter()
     results = []
     for kind in ("P", "E"):
-        table = con.execute(
+        table = con.sql(
             "select record_id as unique_id, source_system, source_customer_no, name_normalized,"
             " cert_no_normalized, left(cert_15_form, 10) as cert_prefix, org_code,"
             " cast(birth_date as varchar) as birth_date, sex, mobile, address"
-            " from records where party_kind = ?",
-            [kind],
+            f" from records where party_kind = '{kind}'"
         ).to_arrow_table()
         if table.num_rows < 2:
             continue
@@ -356,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nrecords: {stats[0]:,} person, {stats[1]:,} enterprise; {stats[2]:,} without anchor; "
         f"{pairs:,} candidate pairs; resolution {seconds:.1f} s (dbt, 2 threads, {biz_date})"
     )
-    predicted = con.execute(
+    predicted = con.sql(
         "select source_system, source_customer_no, customer_key from wh.intermediate.customer_xref"
     ).to_arrow_table()
     _truth(con, data_dir)
