@@ -132,6 +132,14 @@
 
 {#- Derived attributes of a trusted 18-character number (resident_id_standard output). -#}
 {% macro resident_id_birth_date(cert18) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('resident_id_birth_date', 'bank_crm')(cert18) }}
+    {%- else -%}
+        {{ default__resident_id_birth_date(cert18) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__resident_id_birth_date(cert18) -%}
     cast(try_strptime(substr({{ cert18 }}, 7, 8), '%Y%m%d') as date)
 {%- endmacro %}
 

@@ -65,14 +65,3 @@
     {%- endif -%}
     {{ return("read_parquet('" ~ path ~ "', hive_partitioning = false, union_by_name = true)") }}
 {%- endmacro %}
-
-{#- Spark reads a directory tree of Parquet directly; the partition directories are ignored in
-    favour of the _biz_date column as on DuckDB. Not exercised yet (issue 4 portability). -#}
-{% macro spark__lake_source(source_name, table_name) -%}
-    {%- set rel = source(source_name, table_name) -%}
-    {%- if not execute or rel.type == 'cte' -%}
-        {{ return(rel) }}
-    {%- endif -%}
-    {%- set path = lake_glob(source_name, table_name) -%}
-    {{ return('parquet.`' ~ path ~ '`') }}
-{%- endmacro %}

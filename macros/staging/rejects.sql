@@ -31,6 +31,15 @@
 {%- endmacro %}
 
 {% macro staging_rejects(checks, alias='source') -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('staging_rejects', 'bank_crm')(checks, alias) }}
+    {%- else -%}
+        {{ default__staging_rejects(checks, alias) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The non-null checks of a list, as SQL expressions (shared by every engine's form). -#}
+{% macro staging_reject_items(checks, alias='source') -%}
     {%- set items = [] -%}
     {%- for check in checks -%}
         {%- set col = alias ~ '.' ~ check['column'] -%}
@@ -48,6 +57,11 @@
             ) -%}
         {%- endif -%}
     {%- endfor -%}
+    {{ return(items) }}
+{%- endmacro %}
+
+{% macro default__staging_rejects(checks, alias='source') -%}
+    {%- set items = staging_reject_items(checks, alias) -%}
     list_filter(
         [
             {{ items | join(',\n            ') }}
@@ -57,6 +71,14 @@
 {%- endmacro %}
 
 {% macro reject_struct(column, reason, col_expr, excludes) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('reject_struct', 'bank_crm')(column, reason, col_expr, excludes) }}
+    {%- else -%}
+        {{ default__reject_struct(column, reason, col_expr, excludes) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__reject_struct(column, reason, col_expr, excludes) -%}
     struct_pack(
         column_name := '{{ column }}',
         reason := '{{ reason }}',
@@ -67,12 +89,35 @@
 
 {#- TRUE when any reject of the list excludes the record. -#}
 {% macro rejects_exclude(rejects_expr) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('rejects_exclude', 'bank_crm')(rejects_expr) }}
+    {%- else -%}
+        {{ default__rejects_exclude(rejects_expr) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__rejects_exclude(rejects_expr) -%}
     coalesce(
         list_bool_or(
             list_transform({{ rejects_expr }}, lambda r: struct_extract(r, 'excludes_record'))
         ),
         false
     )
+{%- endmacro %}
+
+{#- FROM-clause tail that turns each element of an array column into a row of its own,
+    reachable as <table_alias>.<column_alias>: one row per (record, element); records whose
+    array is empty give no row. -#}
+{% macro unnest_join(array_expr, table_alias, column_alias) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('unnest_join', 'bank_crm')(array_expr, table_alias, column_alias) }}
+    {%- else -%}
+        {{ default__unnest_join(array_expr, table_alias, column_alias) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__unnest_join(array_expr, table_alias, column_alias) -%}
+    , unnest({{ array_expr }}) as {{ table_alias }} ({{ column_alias }})
 {%- endmacro %}
 
 {#- The lake lineage columns under their staging names. -#}

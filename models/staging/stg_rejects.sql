@@ -37,8 +37,8 @@ with unioned as (
             u.r.reason,
             u.r.raw_value,
             u.r.excludes_record
-        from {{ ref(base) }} as base,
-            unnest(base._rejects) as u (r)
+        from {{ ref(base) }} as base
+        {{ unnest_join('base._rejects', 'u', 'r') }}
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -6,7 +6,7 @@ with base as (
 ),
 
 renamed as (
-    select * exclude (_is_excluded)
+    select {{ star_except(['_is_excluded']) }}
     from base
     where not _is_excluded
 )

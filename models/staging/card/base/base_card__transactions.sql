@@ -30,7 +30,7 @@ renamed as (
         *,
         {{ fen_to_yuan('amount_fen') }} as amount,
         {{ code_is_valid('txn_type', 'card_txn_type') }} as txn_type_is_valid,
-        regexp_full_match(mcc, '[0-9]{4}') as mcc_is_valid,
+        {{ regex_full_match('mcc', '[0-9]{4}') }} as mcc_is_valid,
         {{ rejects_exclude('_rejects') }} as _is_excluded
     from cleaned
 )

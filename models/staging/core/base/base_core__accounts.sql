@@ -35,7 +35,7 @@ renamed as (
     select
         *,
         {{ code_is_valid('product_code', 'product_deposit') }} as product_code_is_valid,
-        regexp_full_match(currency, '[A-Z]{3}') as currency_is_valid,
+        {{ regex_full_match('currency', '[A-Z]{3}') }} as currency_is_valid,
         {{ code_is_valid('status', 'core_account_status') }} as status_is_valid,
         {{ rejects_exclude('_rejects') }} as _is_excluded
     from cleaned

@@ -26,7 +26,7 @@ cleaned as (
 renamed as (
     select
         *,
-        regexp_full_match(currency, '[A-Z]{3}') as currency_is_valid,
+        {{ regex_full_match('currency', '[A-Z]{3}') }} as currency_is_valid,
         {{ rejects_exclude('_rejects') }} as _is_excluded
     from cleaned
 )

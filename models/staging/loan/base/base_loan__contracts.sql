@@ -38,7 +38,7 @@ renamed as (
     select
         *,
         {{ code_is_valid('product_code', 'product_loan') }} as product_code_is_valid,
-        regexp_full_match(currency, '[A-Z]{3}') as currency_is_valid,
+        {{ regex_full_match('currency', '[A-Z]{3}') }} as currency_is_valid,
         {{ code_is_valid('status', 'loan_contract_status') }} as status_is_valid,
         {{ rejects_exclude('_rejects') }} as _is_excluded
     from cleaned

@@ -64,7 +64,7 @@ standardised as {{ materialized_cte() }} (
         {{ mobile_is_valid('mobile_raw', 'mobile') }} as mobile_is_valid,
         {{ code_is_valid('occupation', 'occupation') }} as occupation_is_valid,
         {{ code_is_valid('education', 'education') }} as education_is_valid,
-        regexp_full_match(industry_code, '[A-T][0-9]{2}') as industry_code_is_valid,
+        {{ regex_full_match('industry_code', '[A-T][0-9]{2}') }} as industry_code_is_valid,
         {{ code_is_valid('ent_nature', 'ent_nature') }} as ent_nature_is_valid,
         {{ code_is_valid('ent_scale', 'ent_scale') }} as ent_scale_is_valid,
         {{ code_is_valid('credit_rating', 'credit_rating') }} as credit_rating_is_valid,

@@ -28,9 +28,9 @@ cleaned as (
 renamed as (
     select
         *,
-        regexp_full_match(branch_code, '[0-9A-Z]{1,10}') as branch_code_is_valid,
+        {{ regex_full_match('branch_code', '[0-9A-Z]{1,10}') }} as branch_code_is_valid,
         coalesce(branch_level between 1 and 5, false) as branch_level_is_valid,
-        regexp_full_match(region_code, '[0-9]{6}') as region_code_is_valid,
+        {{ regex_full_match('region_code', '[0-9]{6}') }} as region_code_is_valid,
         {{ code_is_valid('status', 'branch_status') }} as status_is_valid,
         {{ rejects_exclude('_rejects') }} as _is_excluded
     from cleaned
