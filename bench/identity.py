@@ -347,10 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     stats = con.execute(
         "select count(*) filter (where party_kind = 'P'), count(*) filter (where party_kind = 'E'),"
         " count(*) filter (where anchor_key is null) from records"
-    ).fetchone()
+    ).fetchall()[0]
     pairs = con.execute(
         "select count(*) from wh.intermediate.int_customer_pairs_scored"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     print(
         f"\nrecords: {stats[0]:,} person, {stats[1]:,} enterprise; {stats[2]:,} without anchor; "
         f"{pairs:,} candidate pairs; resolution {seconds:.1f} s (dbt, 2 threads, {biz_date})"
