@@ -106,10 +106,25 @@ def id15_from_id18(ids: np.ndarray) -> np.ndarray:
     return np.concatenate([ids[:, :6], ids[:, 8:17]], axis=1)
 
 
-def id_sequence(rng: np.random.Generator, sex: np.ndarray) -> np.ndarray:
-    """Three-digit sequence numbers, odd for men (sex 1) and even for women (sex 2)."""
-    base = rng.integers(0, 500, size=len(sex)) * 2  # even 0..998
-    return base + (np.asarray(sex) == 1)
+def id_sequence(
+    rng: np.random.Generator, sex: np.ndarray, region: np.ndarray, birth: np.ndarray
+) -> np.ndarray:
+    """Three-digit sequence numbers, odd for men (sex 1) and even for women (sex 2).
+
+    The public security bureau never gives two people the same number, so the sequence is
+    redrawn for anyone whose region, birth date and sequence repeat an earlier person's.
+    """
+    male = (np.asarray(sex) == 1).astype(np.int64)
+    seq = rng.integers(0, 500, size=len(sex)) * 2 + male  # even 0..998, +1 for men
+    day = (np.asarray(birth).astype("datetime64[D]") - np.datetime64("1900-01-01")).astype(np.int64)
+    stem = (np.asarray(region, dtype=np.int64) * 100_000 + day) * 1000
+    while True:
+        first = np.zeros(len(seq), dtype=bool)
+        first[np.unique(stem + seq, return_index=True)[1]] = True
+        if first.all():
+            return seq
+        redo = ~first
+        seq[redo] = rng.integers(0, 500, size=int(redo.sum())) * 2 + male[redo]
 
 
 # ------------------------------------------------------------------- organization, USCC

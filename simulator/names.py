@@ -49,14 +49,13 @@ def _map_one_char(names: pl.Series, mapping: dict[str, str], rng: np.random.Gene
     pattern = "[" + "".join(keys) + "]"
     found = names.str.extract("(" + pattern + ")", 1)
     repl = found.replace_strict(keys, [mapping[k] for k in keys], default=None)
-    # str.replace cannot take a per-row pattern: cut around the first occurrence instead
-    out = pl.DataFrame({"n": names, "f": found, "r": repl}).select(
-        pl.when(pl.col("f").is_not_null())
-        .then(
-            pl.col("n").str.slice(0, pl.col("n").str.find(pl.col("f"), literal=True))
-            + pl.col("r")
-            + pl.col("n").str.slice(pl.col("n").str.find(pl.col("f"), literal=True) + 1)
-        )
+    # str.replace cannot take a per-row pattern: cut around the first occurrence instead.
+    # The prefix is taken by regex, in characters (str.find counts bytes, and a Chinese
+    # character is three bytes in UTF-8).
+    prefix = names.str.extract("^(.*?)" + pattern, 1)
+    out = pl.DataFrame({"n": names, "p": prefix, "r": repl}).select(
+        pl.when(pl.col("r").is_not_null())
+        .then(pl.col("p") + pl.col("r") + pl.col("n").str.slice(pl.col("p").str.len_chars() + 1))
         .otherwise(None)
     )
     return out.to_series()

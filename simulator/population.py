@@ -166,10 +166,15 @@ def build_persons(rng: np.random.Generator, n: int, org: Org, start: dt.date) ->
     elsewhere = d["code"].to_numpy()[rng.choice(len(d), size=n, p=dp)]
     id_region = np.where(rng.random(n) < 0.75, addr_region, elsewhere)
     sex = rng.integers(1, 3, size=n).astype(np.int8)
-    age = np.clip(rng.normal(44, 15, size=n), 18, 92)
+    age = rng.normal(44, 15, size=n)
+    # customers are adults: redraw the young tail over 18-30 rather than piling it on the 18th
+    # birthday (a pile-up on one birth date is not a bank's population)
+    age = np.where(age < 18, rng.uniform(18, 30, size=n), np.minimum(age, 92))
     start64 = np.datetime64(start)
     birth = start64 - (age * 365.25).astype(np.int64).astype("timedelta64[D]")
-    cert = ids.as_strings(ids.resident_ids(id_region, birth, ids.id_sequence(rng, sex)))
+    cert = ids.as_strings(
+        ids.resident_ids(id_region, birth, ids.id_sequence(rng, sex, id_region, birth))
+    )
     income = np.round(np.exp(rng.normal(np.log(60000), 0.8, size=n)), -2).astype(np.int64)
     occ_p = np.array([0.04, 0.18, 0.15, 0.25, 0.10, 0.18, 0.01, 0.09])
     occupation = rng.choice(np.arange(1, 9), size=n, p=occ_p)

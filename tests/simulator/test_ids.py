@@ -16,7 +16,7 @@ def test_resident_ids_encode_region_birth_and_sex() -> None:
         ["1949-12-31", "1985-02-28", "2000-01-01", "1970-07-07"], dtype="datetime64[D]"
     )
     sex = np.array([1, 2, 1, 2])
-    s = ids.as_strings(ids.resident_ids(region, birth, ids.id_sequence(rng, sex)))
+    s = ids.as_strings(ids.resident_ids(region, birth, ids.id_sequence(rng, sex, region, birth)))
     assert ids.valid_resident_ids(s).all()
     assert s.str.slice(0, 6).to_list() == ["110101", "440305", "650102", "310115"]
     assert s.str.slice(6, 8).to_list() == ["19491231", "19850228", "20000101", "19700707"]
