@@ -71,7 +71,14 @@ def dbt_build_args(biz_date: dt.date, rebuild_from: dt.date | None = None) -> li
     so the build becomes a full refresh; otherwise incremental models process ``biz_date`` only.
     """
     dbt_vars = {"biz_date": biz_date.isoformat()}
-    args = ["build", "--vars", json.dumps(dbt_vars, sort_keys=True)]
+    # Unit tests prove the SQL, not the day's data: they run in CI (make test), not every night.
+    args = [
+        "build",
+        "--vars",
+        json.dumps(dbt_vars, sort_keys=True),
+        "--exclude-resource-type",
+        "unit_test",
+    ]
     if rebuild_from is not None and rebuild_from <= biz_date:
         args.append("--full-refresh")
     return args

@@ -1,0 +1,36 @@
+"""The daily dbt invocation: one business date, unit tests left to CI, full refresh on re-delivery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from orchestration.dbt.project import clear_rebuild_requests, dbt_build_args, pending_rebuild_from
+
+T = dt.date(2026, 11, 3)
+
+
+def test_daily_build_passes_the_business_date_and_skips_unit_tests() -> None:
+    args = dbt_build_args(T)
+    assert args[0] == "build"
+    assert json.loads(args[args.index("--vars") + 1]) == {"biz_date": "2026-11-03"}
+    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
+    assert "--full-refresh" not in args
+
+
+def test_redelivery_of_an_earlier_date_forces_a_full_refresh() -> None:
+    assert "--full-refresh" in dbt_build_args(T, rebuild_from=dt.date(2026, 11, 1))
+    assert "--full-refresh" in dbt_build_args(T, rebuild_from=T)
+    # a request for a later date than the one being built waits for that date
+    assert "--full-refresh" not in dbt_build_args(T, rebuild_from=dt.date(2026, 11, 5))
+
+
+def test_rebuild_requests_are_read_and_cleared_up_to_the_built_date(tmp_path: Path) -> None:
+    req = tmp_path / "control" / "rebuild_requests"
+    req.mkdir(parents=True)
+    for day, system in (("2026-11-02", "core"), ("2026-11-05", "card")):
+        (req / f"{day}_{system}.json").write_text(json.dumps({"from_date": day}))
+    assert pending_rebuild_from(tmp_path) == dt.date(2026, 11, 2)
+    assert clear_rebuild_requests(tmp_path, T) == 1
+    assert pending_rebuild_from(tmp_path) == dt.date(2026, 11, 5)
