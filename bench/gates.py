@@ -45,9 +45,12 @@ from crmwh.config import SYSTEMS, TABLES  # noqa: E402
 GATE_CHILD = """
 import datetime as dt, json, sys, time
 t0 = time.perf_counter()
-from orchestration.quality.gx_runner import run_suites
+from orchestration.quality import gx_runner
 day, docs, names = dt.date.fromisoformat(sys.argv[1]), sys.argv[2] == "1", sys.argv[3:]
-outcomes = run_suites(names, day, build_docs=docs)
+if hasattr(gx_runner, "run_suites"):
+    outcomes = gx_runner.run_suites(names, day, build_docs=docs)
+else:  # a checkout from before run_suites: one suite at a time, as its checks did
+    outcomes = [gx_runner.run_suite(n, day, build_docs=docs) for n in names]
 print(json.dumps({"seconds": time.perf_counter() - t0, "suites": [
     {"suite": o.suite, "rows": o.rows, "verdict": o.severity or "PASSED", "seconds": o.seconds,
      "error": o.error} for o in outcomes]}))
@@ -74,7 +77,9 @@ def child_env(data_dir: Path, code: Path) -> dict[str, str]:
     }
 
 
-def timed_child(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+def timed_child(
+    cmd: list[str], env: dict[str, str], cwd: Path, check: bool = True
+) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system, from os.wait4) and stdout of a child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -84,7 +89,10 @@ def timed_child(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, 
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd[:4])} failed ({proc.returncode}):\n{(out + err).decode()[-4000:]}")
+        message = f"{' '.join(cmd[:4])} failed ({proc.returncode}):\n{(out + err).decode()[-800:]}"
+        if check:
+            sys.exit(message)
+        print(f"WARNING (timed anyway): {message}", flush=True)
     return wall, usage.ru_utime + usage.ru_stime, out.decode()
 
 
@@ -119,7 +127,8 @@ def dbt_build(data_dir: Path, day: dt.date) -> Step:
         "--log-path",
         str(work / "logs"),
     ]
-    wall, cpu, _ = timed_child(cmd, child_env(data_dir, ROOT), ROOT)
+    # a failing dbt test (another area's work in progress) does not make the timing meaningless
+    wall, cpu, _ = timed_child(cmd, child_env(data_dir, ROOT), ROOT, check=False)
     return Step(f"dbt build {day}", wall, cpu)
 
 
@@ -143,10 +152,14 @@ def extraction(data_dir: Path, day: dt.date) -> Step:
 
 def gates(data_dir: Path, day: dt.date, code: Path, docs: bool, groups: dict) -> list[Step]:
     steps = []
+    # a script file, not ``python -c``: under -c, importing GX (which imports pyspark when it is
+    # installed) ends the process silently with status 0 before the gates run
+    script = Path(tempfile.mkdtemp(prefix="bench-gates-")) / "gate_child.py"
+    script.write_text(GATE_CHILD, encoding="utf-8")
     for label, names in groups.items():
         if not names:
             continue
-        cmd = [sys.executable, "-c", GATE_CHILD, day.isoformat(), "1" if docs else "0", *names]
+        cmd = [sys.executable, str(script), day.isoformat(), "1" if docs else "0", *names]
         wall, cpu, out = timed_child(cmd, child_env(data_dir, code), code)
         body = json.loads(out.strip().splitlines()[-1])
         steps.append(Step(f"gates {label}", wall, cpu, body["suites"]))

@@ -239,9 +239,18 @@ def _gx_context(gx: Any) -> Any:
     with _CONTEXT_LOCK:
         ctx = _CONTEXTS.get(key)
         if ctx is None:
+            while len(_CONTEXTS) >= 4:  # a process normally has one; tests switch directories
+                stale = next(iter(_CONTEXTS))
+                _CONTEXTS.pop(stale)
+                for cached in [k for k in _SUITES if k[0] == stale]:
+                    _SUITES.pop(cached)
             ctx = _new_context(gx)
             _CONTEXTS[key] = ctx
         return ctx
+
+
+def _context_key(ctx: Any) -> Path:
+    return next((k for k, v in _CONTEXTS.items() if v is ctx), Path("/"))
 
 
 def _new_context(gx: Any) -> Any:
@@ -317,7 +326,7 @@ def _gx_suite(ctx: Any, suite: SuiteFile) -> Any:
 
     body = gx_suite_dict(suite)
     digest = json.dumps(body, sort_keys=True, default=str)
-    cached = _SUITES.get((id(ctx), suite.name))
+    cached = _SUITES.get((_context_key(ctx), suite.name))
     if cached is not None and cached[0] == digest:
         return cached[1]
     with contextlib.suppress(Exception):  # not registered yet
@@ -328,11 +337,11 @@ def _gx_suite(ctx: Any, suite: SuiteFile) -> Any:
             f"suite {suite.name!r}: GX accepted {len(gx_suite.expectations)} of "
             f"{len(suite.expectations)} expectations"
         )
-    _SUITES[(id(ctx), suite.name)] = (digest, gx_suite)
+    _SUITES[(_context_key(ctx), suite.name)] = (digest, gx_suite)
     return gx_suite
 
 
-_SUITES: dict[tuple[int, str], tuple[str, Any]] = {}
+_SUITES: dict[tuple[Path, str], tuple[str, Any]] = {}  # (context key, suite) -> (digest, suite)
 
 
 def _batch_definition(ctx: Any, name: str) -> Any:
