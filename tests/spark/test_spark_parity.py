@@ -145,7 +145,7 @@ def test_both_engines_built_and_timed(builds) -> None:
 
 def test_every_model_built_on_duckdb_builds_on_spark(builds) -> None:
     failed = {
-        name: (r["message"] or "")[:300]
+        name: f"{r['status']}: {(r['message'] or '')[:300]}"
         for name, r in builds["spark"].items()
         if r["status"] != "success" and builds["duckdb"].get(name, {}).get("status") == "success"
     }
