@@ -14,8 +14,9 @@ For ``--date`` T the script measures, one after the other:
 - dbt: ``dbt build --vars {biz_date: T}`` (the ``warehouse_dbt`` asset's daily run, incremental
   models and data tests), as a child process with its own target and log paths;
 - gates: the raw suites of each system in a fresh Python process per system (what one Dagster
-  check step per system pays, imports included, Data Docs built once per step), then the
-  warehouse suites (staging, conformed, marts) of the models that exist, in one more process.
+  check step per system pays, imports included, Data Docs built once per step; with
+  ``--raw-one-step`` all raw suites in one process), then the warehouse suites (staging,
+  conformed, marts) of the models that exist, in one more process.
 
 Printed: per-suite seconds, per-step wall and CPU seconds (children's user+system time, which
 matters on a shared machine where wall time follows the load) and the gates' share of
@@ -187,6 +188,12 @@ def main() -> None:
     parser.add_argument("--no-dbt", action="store_true", help="skip the dbt build")
     parser.add_argument("--no-docs", action="store_true", help="gates without Data Docs")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout the gates run from")
+    parser.add_argument(
+        "--raw-one-step",
+        action="store_true",
+        help="all raw suites in one process (checks.build_raw_checks_one_step) instead of one "
+        "per system (build_raw_system_checks)",
+    )
     args = parser.parse_args()
 
     prepare(args.data_dir, args.persons, args.days, args.start)
@@ -194,6 +201,8 @@ def main() -> None:
     if not args.no_dbt:
         steps.append(dbt_build(args.data_dir, args.date))
     groups: dict[str, list[str]] = {s: [f"raw_{t}" for t in TABLES[s]] for s in SYSTEMS}
+    if args.raw_one_step:
+        groups = {"raw (one step)": [name for names in groups.values() for name in names]}
     groups["warehouse"] = warehouse_suites(args.data_dir, args.code)
     gate_steps = gates(args.data_dir, args.date, args.code, not args.no_docs, groups)
 

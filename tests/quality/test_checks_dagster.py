@@ -27,6 +27,7 @@ import tests.quality.qfixtures as qf
 from crmwh import config
 from orchestration.quality.checks import (
     build_raw_asset_checks,
+    build_raw_checks_one_step,
     build_raw_system_checks,
     build_suite_check,
 )
@@ -241,7 +242,9 @@ def test_blocking_per_table_inside_a_system_multi_asset(tmp_path: Path) -> None:
     assert DOWNSTREAM_KEY not in built
 
 
-def core_system(corrupt: Callable[[dict], None] | None, built: list[str]) -> list:
+def core_system(
+    corrupt: Callable[[dict], None] | None, built: list[str], one_step: bool = False
+) -> list:
     """extract_core writing all five core tables (customer possibly corrupted) + a downstream."""
     keys = [AssetKey(["raw", "core", t]) for t in config.TABLES["core"]]
 
@@ -262,7 +265,8 @@ def core_system(corrupt: Callable[[dict], None] | None, built: list[str]) -> lis
     def stg_accounts(context: AssetExecutionContext) -> None:
         built.append(context.partition_key)
 
-    return [extract_core, stg_accounts, *build_raw_system_checks(PARTITIONS, systems=["core"])]
+    factory = build_raw_checks_one_step if one_step else build_raw_system_checks
+    return [extract_core, stg_accounts, *factory(PARTITIONS, systems=["core"])]
 
 
 def test_system_check_runs_every_table_suite_on_the_partition() -> None:
@@ -294,3 +298,26 @@ def test_system_check_holds_the_whole_batch_on_an_error() -> None:
     assert evaluations[RAW_KEY].severity == AssetCheckSeverity.ERROR
     assert evaluations[AssetKey(["raw", "core", "core_account"])].passed
     assert built == []  # the system's batch is accepted or held as a whole
+
+
+def test_one_step_for_every_system_blocks_on_an_error_and_passes_clean() -> None:
+    built: list[str] = []
+    result = materialize(
+        core_system(null_key, built, one_step=True),
+        partition_key="2026-11-03",
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
+    assert len(evaluations) == 5
+    assert evaluations[RAW_KEY].severity == AssetCheckSeverity.ERROR
+    assert not evaluations[RAW_KEY].passed
+    assert built == []
+    result = materialize(
+        core_system(None, built, one_step=True),
+        partition_key="2026-11-03",
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    assert built == ["2026-11-03"]

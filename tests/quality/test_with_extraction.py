@@ -17,7 +17,11 @@ from dagster import (
 
 from crmwh import config
 from orchestration.extract.assets import build_extract_asset
-from orchestration.quality.checks import build_raw_asset_checks, build_raw_system_checks
+from orchestration.quality.checks import (
+    build_raw_asset_checks,
+    build_raw_checks_one_step,
+    build_raw_system_checks,
+)
 
 START = dt.date(2026, 11, 1)
 PARTITIONS = DailyPartitionsDefinition(start_date=START.isoformat(), end_offset=1)
@@ -108,6 +112,7 @@ def test_checks_load_beside_the_extraction_assets() -> None:
     for checks in (
         build_raw_asset_checks(PARTITIONS),
         build_raw_system_checks(PARTITIONS),
+        build_raw_checks_one_step(PARTITIONS),
     ):
         defs = Definitions(assets=build_extract_assets(PARTITIONS), asset_checks=checks)
         graph = defs.resolve_asset_graph()
