@@ -1,0 +1,805 @@
+"""The whole pipeline, stage by stage, against its peers and its targets: one table, one run.
+
+    .venv/bin/python bench/pipeline.py                      # 100,000 / 1,000,000 / 3,000,000 persons
+    .venv/bin/python bench/pipeline.py --small              # 1,000 and 2,000 persons, 2 days
+    .venv/bin/python bench/pipeline.py --persons 100000 --days 3 --skip-spark
+    .venv/bin/python bench/pipeline.py --small --splink --spark --data-root /tmp/me-bench
+
+For every size (persons; enterprises = persons / 10) into DATA_ROOT/p<persons>:
+
+- simulate: ``crmwh generate`` in a child process;
+- extract: every delivered batch of every date (``extract_batch``) in one child process, and in
+  the parent DuckDB's bare ``read_csv`` of the first date's bytes already in UTF-8
+  (bench/extract.py's yardstick; the conversion is not timed);
+- then, per business date in order, what the orchestrator runs: raw gates, the dbt stages
+  ``staging`` (seeds + models/staging), ``identity`` (models/intermediate/identity),
+  ``conformed`` (models/intermediate/{org,finance,consent} + models/marts/core) and ``marts``
+  (models/marts/{finance,branch}, models/serving, models/semantic), each a
+  ``dbt build --select ... --indirect-selection cautious --exclude-resource-type unit_test
+  --vars {biz_date: T}`` child with its own target and log paths, then the warehouse gates and
+  the publish step (children too).
+
+Every heavy step is a child process; its wall time, CPU seconds (user + system) and peak RSS
+(``ru_maxrss`` from ``os.wait4``, which covers the child's own waited-for children, e.g. the
+JVM under dbt-spark) are read when it ends. ``rows`` is what the stage processed: records
+generated, records extracted, the source records of the dates built (dbt stages), rows the
+gates validated, rows published. After the last size: identity resolution against Splink on
+the smallest bank (bench/identity.py's model and scoring) and the dbt build of the smallest bank
+on DuckDB against Spark (``CRM_ENGINE=spark``, the profiles.yml ``spark`` target), each skipped
+with a note when not asked for or not possible.
+
+Wall times follow whatever else runs on the machine; the load average is printed beside each
+step and CPU seconds are the fairer figure on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.util
+import json
+import math
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+
+from crmwh.config import SYSTEMS, TABLES  # noqa: E402
+
+START = dt.date(2026, 11, 1)
+STAGES = ["simulate", "extract", "staging", "identity", "conformed", "marts", "gates", "publish"]
+DBT_STAGES: dict[str, list[str]] = {
+    "staging": ["resource_type:seed", "path:models/staging"],
+    "identity": ["path:models/intermediate/identity"],
+    "conformed": [
+        "path:models/intermediate/org",
+        "path:models/intermediate/finance",
+        "path:models/intermediate/consent",
+        "path:models/marts/core",
+    ],
+    "marts": [
+        "path:models/marts/finance",
+        "path:models/marts/branch",
+        "path:models/serving",
+        "path:models/semantic",
+    ],
+}
+GIB = 1024.0  # MiB
+TARGETS = {
+    "pipeline": 15 * 60.0,  # s, 1,000,000 persons + 100,000 enterprises x 30 days, after generation
+    "daily": 60.0,  # s, one business date
+    "memory": 8 * GIB,  # MiB
+    "exponent": 1.1,
+}
+
+# Child: extract every ready batch, one JSON line per batch (seconds, rows, bytes).
+EXTRACT_CHILD = """
+import datetime as dt, json, sys, time
+from pathlib import Path
+import pyarrow as pa, pyarrow.compute as pc
+from orchestration.extract import extract_batch, list_batches
+pc.equal(pa.array(["a"]).take(pa.array([0])), "a")  # warm Arrow's kernels once
+landing, lake = Path(sys.argv[1]), Path(sys.argv[2])
+batches = sorted((d, s) for s in sys.argv[3:] for d, ready in list_batches(landing, s) if ready)
+out = []
+for day, system in batches:
+    t0 = time.perf_counter()
+    r = extract_batch(system, day, landing, lake)
+    out.append({"system": system, "date": day.isoformat(), "seconds": time.perf_counter() - t0,
+                "rows": sum(t.declared_rows for t in r.tables), "bytes": r.bytes_read})
+print(json.dumps(out))
+"""
+
+# Child: identity resolution against Splink on the warehouse's records (bench/identity.py).
+SPLINK_CHILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+import duckdb
+import identity as ib
+from simulator.evaluation import pairwise_score
+data_dir = Path(sys.argv[1])
+con = duckdb.connect()
+con.execute(f"attach '{data_dir / 'warehouse' / 'crm.duckdb'}' as wh (read_only)")
+con.execute("create temp table records as "
+            "select * from wh.intermediate.int_customer_records_anchored")
+ours = con.sql("select source_system, source_customer_no, customer_key "
+               "from wh.intermediate.customer_xref").to_arrow_table()
+ib._truth(con, data_dir)
+truth = con.sql("select * from truth").to_arrow_table()
+splink, seconds = ib._splink(con)
+out = {"records": con.execute("select count(*) from records").fetchall()[0][0],
+       "splink_seconds": seconds}
+for name, pred in (("ours", ours), ("splink", splink)):
+    for kind in "PE":
+        s = pairwise_score(pred, truth,
+                           where=f"t.entity_kind = '{kind}' and {ib.SCOPES['delivered']}")
+        out[f"{name}:{kind}"] = [s.precision, s.recall, s.f1]
+print(json.dumps(out))
+"""
+
+
+@dataclass
+class Child:
+    """What one finished child process cost."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    out: str
+    ok: bool
+    load: float
+
+
+@dataclass
+class Figure:
+    """One stage's totals for one bank: sums over its children, the highest peak."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    rows: int = 0
+    rss_mib: float = 0.0
+    loads: list[float] = field(default_factory=list)
+
+    def add(self, child: Child, rows: int) -> None:
+        self.wall += child.wall
+        self.cpu += child.cpu
+        self.rows += rows
+        self.rss_mib = max(self.rss_mib, child.rss_mib)
+        self.loads.append(child.load)
+
+    @property
+    def load(self) -> float:
+        return sum(self.loads) / len(self.loads) if self.loads else float("nan")
+
+
+@dataclass
+class Row:
+    """One row of the printed table."""
+
+    size: str
+    item: str
+    wall: float | None = None
+    cpu: float | None = None
+    rows: int | None = None
+    rss_mib: float | None = None
+    load: float | None = None
+    compare: str = ""
+    target: str = ""
+    verdict: str = ""
+
+    def cells(self) -> list[str]:
+        def num(v: float | None, fmt: str) -> str:
+            return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v)
+
+        rate = self.rows / self.wall if self.rows is not None and self.wall else None
+        return [
+            self.size,
+            self.item,
+            num(self.wall, "{:,.1f}"),
+            num(self.cpu, "{:,.1f}"),
+            num(self.rows, "{:,}"),
+            num(rate, "{:,.0f}"),
+            num(self.rss_mib, "{:,.0f}"),
+            num(self.load, "{:.1f}"),
+            self.compare,
+            self.target,
+            self.verdict,
+        ]
+
+
+HEADER = [
+    "persons",
+    "stage / comparison",
+    "wall s",
+    "CPU s",
+    "rows",
+    "rows/s",
+    "peak MiB",
+    "load",
+    "compared with",
+    "target",
+    "PASS/FAIL",
+]
+
+
+def load_bench(name: str) -> ModuleType:
+    """Import a sibling benchmark script (bench/ is not a package) to reuse its functions."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+def env_for(data_dir: Path, engine: str = "duckdb") -> dict[str, str]:
+    return {
+        **os.environ,
+        "CRM_DATA_DIR": str(data_dir),
+        "CRM_ENGINE": engine,
+        "PYTHONPATH": str(ROOT),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+    }
+
+
+def run_child(
+    cmd: list[str], env: dict[str, str], label: str, timeout: float | None = None
+) -> Child:
+    """Run ``cmd``; wall, CPU (user + system) and peak RSS from ``os.wait4``; output kept."""
+    load = os.getloadavg()[0]
+    print(f"  {label} ...", end="", flush=True)
+    with tempfile.TemporaryFile() as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        while True:  # poll so that a timeout can end the child and still read its usage
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - t0 > timeout:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        log.seek(0)
+        out = log.read().decode("utf-8", "replace")
+    child = Child(
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        out,
+        proc.returncode == 0,
+        load,
+    )
+    print(f" {wall:.1f} s wall, {child.cpu:.1f} s CPU, {child.rss_mib:.0f} MiB", flush=True)
+    return child
+
+
+def must(child: Child, label: str) -> Child:
+    if not child.ok:
+        sys.stdout.write(child.out[-6000:])
+        sys.exit(f"{label} failed; output above")
+    return child
+
+
+def dbt_cmd(args: list[str], work: Path, biz_date: dt.date, target: str = "duckdb") -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--target",
+        target,
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps({"biz_date": biz_date.isoformat()}),
+    ]
+
+
+def selection(stage: str) -> list[str]:
+    """The stage's selectors whose folder exists (a missing one would only warn)."""
+    out = []
+    for sel in DBT_STAGES[stage]:
+        if not sel.startswith("path:") or (ROOT / sel.removeprefix("path:")).exists():
+            out.append(sel)
+    return out
+
+
+def landing_rows(landing: Path) -> int:
+    """Records the simulator delivered: the ROWS of every flag file."""
+    from orchestration.extract import read_flag_file
+
+    return sum(
+        entry.rows for flag in landing.glob("*/*/*.ok") for entry in read_flag_file(flag).files
+    )
+
+
+@dataclass
+class SizeResult:
+    persons: int
+    figures: dict[str, Figure]
+    daily: dict[dt.date, float]
+    duck_read: float
+    extract_day1: float
+    data_dir: Path
+
+
+def bench_size(persons: int, days: int, seed: int, data_root: Path) -> SizeResult:
+    data_dir = data_root / f"p{persons}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    (data_dir / "warehouse").mkdir(parents=True)
+    env = env_for(data_dir)
+    work = data_dir / "bench-dbt"
+    figs = {s: Figure() for s in STAGES}
+    print(f"\n== {persons:,} persons, {persons // 10:,} enterprises, {days} days in {data_dir}")
+
+    gen = [sys.executable, "-m", "crmwh.cli", "generate", "--persons", str(persons)]
+    gen += ["--enterprises", str(persons // 10), "--days", str(days), "--seed", str(seed)]
+    gen += ["--start", START.isoformat()]
+    child = must(run_child(gen, env, "simulate"), "simulate")
+    figs["simulate"].add(child, landing_rows(data_dir / "landing"))
+
+    cmd = [sys.executable, "-c", EXTRACT_CHILD, str(data_dir / "landing"), str(data_dir / "lake")]
+    child = must(run_child(cmd + list(SYSTEMS), env, "extract every batch"), "extract")
+    batches = json.loads(child.out.strip().splitlines()[-1])
+    figs["extract"].add(child, sum(b["rows"] for b in batches))
+    per_date: dict[dt.date, dict[str, float]] = {}
+    for b in batches:
+        d = per_date.setdefault(dt.date.fromisoformat(b["date"]), {"seconds": 0.0, "rows": 0})
+        d["seconds"] += b["seconds"]
+        d["rows"] += b["rows"]
+    dates = sorted(per_date)
+
+    # DuckDB's bare read of the first date's bytes (bench/extract.py's yardstick).
+    extract_bench = load_bench("extract")
+    duck = 0.0
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-csv-") as tmp:
+        for system in SYSTEMS:
+            batch_dir = data_dir / "landing" / system / f"{dates[0]:%Y%m%d}"
+            if batch_dir.is_dir():
+                duck += extract_bench._duckdb_read(batch_dir, Path(tmp))[0]
+    print(f"  DuckDB read_csv of {dates[0]}'s bytes: {duck:.2f} s", flush=True)
+
+    raw_suites = [f"raw_{t}" for s in SYSTEMS for t in TABLES[s]]
+    daily: dict[dt.date, float] = {}
+    for day in dates:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--day-worker", day.isoformat()]
+        cmd += [str(work), *raw_suites]
+        child = must(run_child(cmd, env, f"daily run {day}"), f"daily run {day}")
+        steps = worker_result(child.out)
+        spent = per_date[day]["seconds"]
+        for name, step in steps.items():
+            stage = "gates" if name.startswith("gates") else name
+            rows = int(per_date[day]["rows"]) if stage in DBT_STAGES else step["rows"]
+            part = Child(step["wall"], step["cpu"], step["rss_mib"], "", step["ok"], child.load)
+            figs[stage].add(part, rows)
+            spent += step["wall"]
+            flag = "" if step["ok"] else "  WARNING: reported errors (timed anyway)"
+            print(
+                f"    {name:<14} {step['wall']:7.1f} s wall {step['cpu']:7.1f} s CPU "
+                f"{step['rss_mib']:6.0f} MiB{flag}",
+                flush=True,
+            )
+            if not step["ok"] and step.get("error"):
+                print(tail(step["error"], 1500))
+        # the worker's start-up (interpreter, imports) belongs to no stage but to the day
+        daily[day] = spent + max(child.wall - sum(s["wall"] for s in steps.values()), 0.0)
+    day1 = sum(b["seconds"] for b in batches if b["date"] == dates[0].isoformat())
+    return SizeResult(persons, figs, daily, duck, day1, data_dir)
+
+
+def tail(text: str, n: int) -> str:
+    return "\n".join("    " + line for line in text[-n:].splitlines())
+
+
+MARK = "BENCH-STEPS "
+
+
+def worker_result(out: str) -> dict[str, dict]:
+    lines = [ln for ln in out.splitlines() if ln.startswith(MARK)]
+    if not lines:
+        sys.exit(f"the daily-run worker printed no figures:\n{tail(out, 4000)}")
+    return json.loads(lines[-1].removeprefix(MARK))
+
+
+def _reset_peak() -> None:
+    """Reset the process's peak RSS (VmHWM) so that each step's peak is its own (Linux)."""
+    # without it each step reports the peak so far, an upper bound
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_mib() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
+    """One business date's run, as the orchestrator runs it, in one process: raw gates, the dbt
+    stages (parsed once, the manifest reused), warehouse gates, publish. Each step's wall, CPU
+    (the whole process: dbt's and DuckDB's threads too) and own peak RSS are printed as JSON.
+
+    One process instead of a child per step: a fresh dbt process pays interpreter start,
+    imports and a re-parse (the biz_date var changes every day), a fresh GX process its
+    context, which on a small bank would swamp what the stages themselves cost."""
+    from dbt.cli.main import dbtRunner
+
+    steps: dict[str, dict] = {}
+
+    def measure(name: str, fn) -> None:  # noqa: ANN001 - a step's callable
+        _reset_peak()
+        t0, c0 = time.perf_counter(), time.process_time()
+        rows, ok, error = 0, True, None
+        try:
+            rows, ok, error = fn()
+        except Exception as exc:  # noqa: BLE001 - the figure is still wanted; the error shown
+            ok, error = False, f"{type(exc).__name__}: {exc}"
+        steps[name] = {
+            "wall": time.perf_counter() - t0,
+            "cpu": time.process_time() - c0,
+            "rss_mib": _peak_mib(),
+            "rows": rows,
+            "ok": ok,
+            "error": error,
+        }
+
+    def gates(names: list[str]):  # noqa: ANN202
+        from orchestration.quality.gx_runner import run_suites
+
+        outcomes = run_suites(names, day, build_docs=False)
+        bad = [o.suite for o in outcomes if o.error]
+        return sum(o.rows or 0 for o in outcomes), not bad, ", ".join(bad) or None
+
+    common = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    common += ["--vars", json.dumps({"biz_date": day.isoformat()}), "--quiet"]
+    manifest: list = []
+
+    def dbt_stage(stage: str):  # noqa: ANN202
+        if not manifest:  # parsing is paid by the first stage, as by the nightly dbt build
+            parsed = dbtRunner().invoke(["parse", *common])
+            if not parsed.success:
+                return 0, False, str(parsed.exception)
+            manifest.append(parsed.result)
+        args = ["build", "--select", *selection(stage), "--indirect-selection", "cautious"]
+        args += ["--exclude-resource-type", "unit_test", *common]
+        res = dbtRunner(manifest=manifest[0]).invoke(args)
+        failed = [r.node.name for r in (res.result or []) if str(r.status) in ("error", "fail")]
+        return (
+            0,
+            res.success,
+            (", ".join(failed[:8]) or str(res.exception)) if not res.success else None,
+        )
+
+    def release_warehouse() -> None:
+        """dbt-duckdb keeps its DuckDB instance open in the process after an invocation; the
+        gates and the publisher open the file read-only, which DuckDB refuses while it is."""
+        import gc
+
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+        from dbt.adapters.factory import reset_adapters
+
+        reset_adapters()
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            env.close()
+        DuckDBConnectionManager.close_all_connections()
+        gc.collect()
+
+    def warehouse_gates():  # noqa: ANN202
+        from orchestration.quality.warehouse_checks import existing_warehouse_suites
+
+        names = [n for n, _ in existing_warehouse_suites()]
+        return gates(names) if names else (0, True, None)
+
+    def publish_step():  # noqa: ANN202
+        from orchestration.publish import publish
+
+        r = publish(day)
+        return sum(r.tables.values()) + r.branch_rows, True, None
+
+    measure("gates (raw)", lambda: gates(raw_suites))
+    for stage in DBT_STAGES:
+        measure(stage, lambda stage=stage: dbt_stage(stage))
+    release_warehouse()
+    measure("gates (warehouse)", warehouse_gates)
+    measure("publish", publish_step)
+    print(MARK + json.dumps(steps), flush=True)
+
+
+def fit_exponent(sizes: list[int], seconds: list[float]) -> float | None:
+    """Least-squares slope of log(time) against log(size)."""
+    if len(sizes) < 2 or len(set(sizes)) < 2 or min(seconds) <= 0:
+        return None
+    xs = [math.log(s) for s in sizes]
+    ys = [math.log(t) for t in seconds]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def splink_rows(result: SizeResult) -> list[Row]:
+    size = f"{result.persons:,}"
+    cmd = [sys.executable, "-c", SPLINK_CHILD, str(result.data_dir), str(BENCH)]
+    child = run_child(cmd, env_for(result.data_dir), "identity: Splink on the same records")
+    if not child.ok:
+        print(tail(child.out, 2000))
+        return [Row(size, "identity vs Splink", compare="skipped: Splink run failed (see log)")]
+    r = json.loads(child.out.strip().splitlines()[-1])
+    ours = result.figures["identity"]
+
+    def prf(name: str) -> str:
+        p = r[f"{name}:P"]
+        e = r[f"{name}:E"]
+        return f"P p={p[0]:.4f} r={p[1]:.4f} F1={p[2]:.4f}; E F1={e[2]:.4f}"
+
+    return [
+        Row(
+            size,
+            "identity: ours (dbt)",
+            ours.wall,
+            ours.cpu,
+            r["records"],
+            ours.rss_mib,
+            ours.load,
+            prf("ours"),
+        ),
+        Row(
+            size,
+            "identity: Splink 5 (DuckDB)",
+            r["splink_seconds"],
+            child.cpu,
+            r["records"],
+            child.rss_mib,
+            child.load,
+            prf("splink") + f" (child {child.wall:.1f} s wall)",
+        ),
+    ]
+
+
+def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
+    """The same bank's dbt build, every date at once (--full-refresh at the last date)."""
+    size = f"{result.persons:,}"
+    last = max(result.daily)
+    rows = result.figures["extract"].rows
+    out = []
+    duck_work = result.data_dir / "bench-dbt-duckdb-full"
+    cmd = dbt_cmd(["build", "--full-refresh"], duck_work, last)
+    duck = run_child(cmd, env_for(result.data_dir), "dbt build --full-refresh (DuckDB)")
+    out.append(
+        Row(
+            size,
+            "dbt build, DuckDB (full refresh)",
+            duck.wall,
+            duck.cpu,
+            rows,
+            duck.rss_mib,
+            duck.load,
+            "" if duck.ok else "some nodes failed (timed anyway)",
+        )
+    )
+    if (
+        importlib.util.find_spec("pyspark") is None
+        or importlib.util.find_spec("dbt.adapters.spark") is None
+    ):
+        out.append(
+            Row(size, "dbt build, Spark", compare="skipped: pyspark/dbt-spark not installed")
+        )
+        return out
+    spark_work = result.data_dir / "bench-dbt-spark"
+    cmd = dbt_cmd(["build", "--full-refresh"], spark_work, last, target="spark")
+    spark = run_child(
+        cmd, env_for(result.data_dir, "spark"), "dbt build --full-refresh (Spark)", timeout=timeout
+    )
+    if not spark.ok:
+        print(tail(spark.out, 2500))
+        errors = [ln.strip() for ln in spark.out.splitlines() if "ERROR" in ln][:1]
+        note = f"skipped: Spark build failed after {spark.wall:.0f} s"
+        out.append(
+            Row(size, "dbt build, Spark", compare=note + (f" ({errors[0][:80]})" if errors else ""))
+        )
+        return out
+    out.append(
+        Row(
+            size,
+            "dbt build, Spark (full refresh)",
+            spark.wall,
+            spark.cpu,
+            rows,
+            spark.rss_mib,
+            spark.load,
+            f"Spark / DuckDB wall = {spark.wall / duck.wall:.2f}",
+        )
+    )
+    return out
+
+
+def table(rows: list[Row]) -> str:
+    cells = [HEADER, *[r.cells() for r in rows]]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+    right = {2, 3, 4, 5, 6, 7}
+
+    def line(c: list[str]) -> str:
+        parts = [
+            v.rjust(w) if i in right else v.ljust(w)
+            for i, (v, w) in enumerate(zip(c, widths, strict=True))
+        ]
+        return "| " + " | ".join(parts) + " |"
+
+    sep = (
+        "|"
+        + "|".join(
+            ("-" * (w + 1) + ":" if i in right else "-" * (w + 2)) for i, w in enumerate(widths)
+        )
+        + "|"
+    )
+    return "\n".join([line(HEADER), sep, *[line(c) for c in cells[1:]]])
+
+
+def build_rows(results: list[SizeResult], days: int) -> list[Row]:
+    rows: list[Row] = []
+    for res in results:
+        size = f"{res.persons:,}"
+        f = res.figures
+        for stage in STAGES:
+            fig = f[stage]
+            compare = ""
+            if stage == "extract" and res.duck_read:
+                compare = (
+                    f"day-1 extract {res.extract_day1:.2f} s / DuckDB read_csv "
+                    f"{res.duck_read:.2f} s = {res.extract_day1 / res.duck_read:.1f}x"
+                )
+            if stage in DBT_STAGES:
+                compare = f"{len(res.daily)} daily dbt builds"
+            rows.append(
+                Row(size, stage, fig.wall, fig.cpu, fig.rows, fig.rss_mib, fig.load, compare)
+            )
+        after = [f[s] for s in STAGES if s != "simulate"]
+        wall = sum(x.wall for x in after)
+        cpu = sum(x.cpu for x in after)
+        peak = max(x.rss_mib for x in f.values())
+        full_size = res.persons >= 1_000_000 and days >= 30
+        rows.append(
+            Row(
+                size,
+                f"pipeline after generation ({days} days)",
+                wall,
+                cpu,
+                f["extract"].rows,
+                peak,
+                None,
+                "" if full_size else "target is for 1,000,000 persons x 30 days",
+                "< 900 s",
+                verdict(wall < TARGETS["pipeline"] if full_size else None),
+            )
+        )
+        dates = sorted(res.daily)
+        if len(dates) >= 2:
+            d2, dn = res.daily[dates[1]], res.daily[dates[-1]]
+            rows.append(
+                Row(
+                    size,
+                    f"daily run day {len(dates)} ({dates[-1]})",
+                    dn,
+                    compare=f"day 2 {d2:.1f} s; day {len(dates)} / day 2 = {dn / d2:.2f}",
+                    target="< 60 s",
+                    verdict=verdict(dn < TARGETS["daily"]),
+                )
+            )
+        rows.append(
+            Row(
+                size,
+                "peak memory (any step)",
+                rss_mib=peak,
+                target="< 8 GiB",
+                verdict=verdict(peak < TARGETS["memory"]),
+            )
+        )
+    sizes = [r.persons for r in results]
+    for label, attr in (("wall", "wall"), ("CPU", "cpu")):
+        secs = [
+            sum(getattr(r.figures[s], attr) for s in STAGES if s != "simulate") for r in results
+        ]
+        b = fit_exponent(sizes, secs)
+        rows.append(
+            Row(
+                "all",
+                f"scaling exponent ({label} after generation)",
+                compare=(
+                    "n/a: needs two sizes"
+                    if b is None
+                    else f"time ~ persons^{b:.2f} over {', '.join(f'{s:,}' for s in sizes)}"
+                ),
+                target="<= 1.1",
+                verdict=verdict(None if b is None else b <= TARGETS["exponent"]),
+            )
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000])
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=20261101)
+    parser.add_argument("--small", action="store_true", help="1,000 and 2,000 persons, 2 days")
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument("--spark", action="store_true", help="with --small: run Spark too")
+    parser.add_argument("--splink", action="store_true", help="with --small: run Splink too")
+    parser.add_argument("--spark-timeout", type=float, default=3600.0, help="seconds")
+    parser.add_argument("--data-root", type=Path, help="default: a temporary directory, removed")
+    parser.add_argument("--day-worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.day_worker:
+        day, work, *suites = args.day_worker
+        day_worker(dt.date.fromisoformat(day), Path(work), suites)
+        return 0
+    if args.small:
+        args.persons, args.days = [1_000, 2_000], 2
+    do_spark = not args.skip_spark and (not args.small or args.spark)
+    do_splink = not args.skip_splink and (not args.small or args.splink)
+    os.environ.setdefault("CRM_PSEUDONYM_KEY", secrets.token_hex(32))
+    data_root = args.data_root or Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    data_root = data_root.resolve()
+    data_root.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    load0 = os.getloadavg()
+    results = [bench_size(p, args.days, args.seed, data_root) for p in sorted(args.persons)]
+    rows = build_rows(results, args.days)
+    smallest = results[0]
+    size = f"{smallest.persons:,}"
+    if do_splink:
+        rows += splink_rows(smallest)
+    else:
+        rows.append(
+            Row(
+                size,
+                "identity vs Splink",
+                compare="skipped (--skip-splink, or --small without --splink)",
+            )
+        )
+    if do_spark:
+        rows += spark_rows(smallest, args.spark_timeout)
+    else:
+        rows.append(
+            Row(
+                size,
+                "dbt build, DuckDB vs Spark",
+                compare="skipped (--skip-spark, or --small without --spark)",
+            )
+        )
+
+    print()
+    print(
+        f"bench/pipeline.py on {os.uname().machine}, {os.cpu_count()} CPUs, Python "
+        f"{sys.version.split()[0]}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{args.days} business days from {START}; enterprises = persons / 10"
+    )
+    print(table(rows))
+    load1 = os.getloadavg()
+    print(
+        f"load average (1 min) at start {load0[0]:.1f}, at end {load1[0]:.1f} on "
+        f"{os.cpu_count()} CPUs: wall times stretch with the load, CPU seconds much less. "
+        f"rows/s = rows / wall s. Total {time.perf_counter() - started:.0f} s."
+    )
+    if args.data_root is None:
+        shutil.rmtree(data_root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
