@@ -11,12 +11,16 @@
     SQL then yields the same rows either way, which is what makes a rebuild equal the daily runs.
 -#}
 {% macro current_biz_date_text() -%}
-    {%- set explicit = var('biz_date', none) -%}
-    {%- if explicit -%}
-        {{ return(explicit | string) }}
-    {%- endif -%}
+    {#- Parsing needs no date. Read nothing then, so the date never becomes part of what dbt's
+        partial parsing tracks: the orchestrator passes it in CRM_BIZ_DATE, read only at
+        execution, and a new date each day does not make dbt re-parse the whole project (a
+        changed --vars does). -#}
     {%- if not execute -%}
         {{ return('9999-12-31') }}
+    {%- endif -%}
+    {%- set explicit = var('biz_date', none) or env_var('CRM_BIZ_DATE', '') -%}
+    {%- if explicit -%}
+        {{ return(explicit | string) }}
     {%- endif -%}
     {%- if adapter is defined -%}
         {{ return(adapter.dispatch('latest_lake_biz_date', 'bank_crm')()) }}

@@ -22,6 +22,7 @@ from orchestration.dbt.project import (
     PROJECT_DIR,
     clear_rebuild_requests,
     dbt_build_args,
+    dbt_build_env,
     dbt_executable,
     pending_rebuild_from,
 )
@@ -68,8 +69,9 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, manifest) -> AssetsDe
         rebuild_from = pending_rebuild_from(lake)
         config.warehouse_dir().mkdir(parents=True, exist_ok=True)
         args = dbt_build_args(day, rebuild_from)
-        context.log.info("dbt " + " ".join(args))
-        yield from dbt.cli(args, context=context).stream()
+        context.log.info(f"CRM_BIZ_DATE={day} dbt " + " ".join(args))
+        with dbt_build_env(day):
+            yield from dbt.cli(args, context=context).stream()
         if "--full-refresh" in args:
             cleared = clear_rebuild_requests(lake, day)
             context.log.info(f"full rebuild after re-delivery; {cleared} request(s) cleared")

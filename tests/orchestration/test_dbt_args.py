@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
-from orchestration.dbt.project import clear_rebuild_requests, dbt_build_args, pending_rebuild_from
+from orchestration.dbt.project import (
+    clear_rebuild_requests,
+    dbt_build_args,
+    dbt_build_env,
+    pending_rebuild_from,
+)
 
 T = dt.date(2026, 11, 3)
 
 
-def test_daily_build_passes_the_business_date_and_skips_unit_tests() -> None:
+def test_daily_build_skips_unit_tests_and_gets_the_date_from_the_environment(
+    monkeypatch,
+) -> None:
     args = dbt_build_args(T)
     assert args[0] == "build"
-    assert json.loads(args[args.index("--vars") + 1]) == {"biz_date": "2026-11-03"}
+    assert "--vars" not in args  # a new --vars each day would make dbt re-parse everything
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert "--full-refresh" not in args
+    monkeypatch.setenv("CRM_BIZ_DATE", "1999-01-01")
+    with dbt_build_env(T):
+        assert os.environ["CRM_BIZ_DATE"] == "2026-11-03"
+    assert os.environ["CRM_BIZ_DATE"] == "1999-01-01"
 
 
 def test_redelivery_of_an_earlier_date_forces_a_full_refresh() -> None:
