@@ -11,22 +11,27 @@ For every size (persons; enterprises = persons / 10) into DATA_ROOT/p<persons>:
 - extract: every delivered batch of every date (``extract_batch``) in one child process, and in
   the parent DuckDB's bare ``read_csv`` of the first date's bytes already in UTF-8
   (bench/extract.py's yardstick; the conversion is not timed);
-- then, per business date in order, what the orchestrator runs: raw gates, the dbt stages
-  ``staging`` (seeds + models/staging), ``identity`` (models/intermediate/identity),
-  ``conformed`` (models/intermediate/{org,finance,consent} + models/marts/core) and ``marts``
-  (models/marts/{finance,branch}, models/serving, models/semantic), each a
-  ``dbt build --select ... --indirect-selection cautious --exclude-resource-type unit_test
-  --vars {biz_date: T}`` child with its own target and log paths, then the warehouse gates and
-  the publish step (children too).
+- then, per business date in order, what the orchestrator runs for that date, in ONE worker
+  process (``--day-worker``): raw gates, the dbt stages ``staging`` (seeds + models/staging),
+  ``identity`` (models/intermediate/identity), ``conformed`` (models/intermediate/{org,finance,
+  consent} + models/marts/core) and ``marts`` (models/marts/{finance,branch}, models/serving,
+  models/semantic), each a ``dbt build --select ... --indirect-selection cautious
+  --exclude-resource-type unit_test --vars {biz_date: T}`` through dbtRunner with its own
+  target and log paths (the project parsed once per date, charged to ``staging``: a new
+  biz_date makes dbt re-parse, as the nightly run does), then the warehouse gates and publish.
 
-Every heavy step is a child process; its wall time, CPU seconds (user + system) and peak RSS
-(``ru_maxrss`` from ``os.wait4``, which covers the child's own waited-for children, e.g. the
-JVM under dbt-spark) are read when it ends. ``rows`` is what the stage processed: records
-generated, records extracted, the source records of the dates built (dbt stages), rows the
-gates validated, rows published. After the last size: identity resolution against Splink on
-the smallest bank (bench/identity.py's model and scoring) and the dbt build of the smallest bank
-on DuckDB against Spark (``CRM_ENGINE=spark``, the profiles.yml ``spark`` target), each skipped
-with a note when not asked for or not possible.
+Simulate and extract are child processes: wall, CPU seconds (user + system) and peak RSS
+(``ru_maxrss`` from ``os.wait4``) are read when they end. Inside the daily worker each step's
+wall is ``perf_counter``, its CPU ``process_time`` (all threads: dbt's and DuckDB's) and its peak
+RSS the process's VmHWM, reset before the step (``/proc/self/clear_refs``), so each step's peak
+is its own. ``rows`` is what the stage processed: records generated, records extracted, the
+source records of the dates built (dbt stages), rows the gates validated, rows published.
+``daily run`` = one date's extraction + every step of its worker + the worker's start-up.
+After the last size: identity resolution against Splink on the smallest bank (bench/identity.py's
+Splink model and pairwise scoring, a child process) and the dbt build of the smallest bank on
+DuckDB against Spark (``CRM_ENGINE=spark``, the profiles.yml ``spark`` target, both
+``--full-refresh`` at the last date, child processes), each skipped with a note when not asked
+for or not possible.
 
 Wall times follow whatever else runs on the machine; the load average is printed beside each
 step and CPU seconds are the fairer figure on a shared machine.
