@@ -25,3 +25,33 @@
     {%- endcall -%}
     {{ return(sql) }}
 {%- endmacro %}
+
+{#- dbt-spark's spark__load_csv_rows, with the same type translation for the casts. -#}
+{% macro spark__load_csv_rows(model, agate_table) -%}
+    {%- set batch_size = get_batch_size() -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set casts = [] -%}
+    {%- for col_name in agate_table.column_names -%}
+        {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+        {%- set type = spark_type(column_override.get(col_name, inferred_type)) -%}
+        {%- do casts.append('cast(' ~ get_binding_char() ~ ' as ' ~ type ~ ')') -%}
+    {%- endfor -%}
+    {%- set row_sql = '(' ~ casts | join(', ') ~ ')' -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(batch_size) -%}
+        {%- set bindings = [] -%}
+        {%- for row in chunk -%}
+            {%- do bindings.extend(row) -%}
+        {%- endfor -%}
+        {%- set rows = [] -%}
+        {%- for row in chunk -%}
+            {%- do rows.append(row_sql) -%}
+        {%- endfor -%}
+        {%- set sql = 'insert into ' ~ this.render() ~ ' values ' ~ rows | join(', ') -%}
+        {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{%- endmacro %}
