@@ -157,13 +157,16 @@ def gates(data_dir: Path, day: dt.date, code: Path, docs: bool, groups: dict) ->
     # installed) ends the process silently with status 0 before the gates run
     script = Path(tempfile.mkdtemp(prefix="bench-gates-")) / "gate_child.py"
     script.write_text(GATE_CHILD, encoding="utf-8")
-    for label, names in groups.items():
-        if not names:
-            continue
-        cmd = [sys.executable, str(script), day.isoformat(), "1" if docs else "0", *names]
-        wall, cpu, out = timed_child(cmd, child_env(data_dir, code), code)
-        body = json.loads(out.strip().splitlines()[-1])
-        steps.append(Step(f"gates {label}", wall, cpu, body["suites"]))
+    try:
+        for label, names in groups.items():
+            if not names:
+                continue
+            cmd = [sys.executable, str(script), day.isoformat(), "1" if docs else "0", *names]
+            wall, cpu, out = timed_child(cmd, child_env(data_dir, code), code)
+            body = json.loads(out.strip().splitlines()[-1])
+            steps.append(Step(f"gates {label}", wall, cpu, body["suites"]))
+    finally:
+        shutil.rmtree(script.parent, ignore_errors=True)
     return steps
 
 

@@ -165,7 +165,10 @@ def run_suites(
     if build_docs and validated:
         started = time.perf_counter()
         try:
-            pages = _build_docs(validated[0].context, [(r.result_id, r.result) for r in validated])
+            import great_expectations as gx
+
+            docs_ctx = _docs_context(gx)
+            pages = _build_docs(docs_ctx, [(r.result_id, r.result) for r in validated])
             for run, page in zip(validated, pages, strict=True):
                 run.outcome.docs_path = page
         except Exception as exc:  # rendering is not the verdict; say so on every outcome
@@ -221,36 +224,43 @@ def _run_one(name: str, biz_date: dt.date, suites_dir: Path | None) -> _Run:
 
 # --------------------------------------------------------------------------- GX
 
-_CONTEXTS: dict[Path, Any] = {}
+_CONTEXTS: dict[Path, Any] = {}  # Data Docs contexts, per quality directory
+_VALIDATION: dict[str, Any] = {}  # the process's one validation context
 _CONTEXT_LOCK = threading.Lock()
 
 
 def _gx_context(gx: Any) -> Any:
-    """The process's GX context for the current quality directory, created on first use.
+    """The process's GX context for validating, created on first use (about half a second).
 
     Ephemeral (no great_expectations.yml) so concurrent check processes never race on a shared
-    config file. Suites, data sources and validation results live in memory: the suite comes
-    from git on every run, and a filesystem store costs a serialisation per result that nobody
-    reads back. Results that Data Docs render are written once, masked, to
-    ``quality/gx/validations`` by :func:`_build_docs`, so the index still lists every process's
-    pages. Cached per quality directory (tests switch ``CRM_DATA_DIR``).
+    config file; suites and data sources live in memory (the suite comes from git on every run).
+    Validating writes nothing through the context (results are written by this module, masked),
+    so one context serves every data directory of the process; Data Docs, which do write, get
+    their own context per quality directory (:func:`_docs_context`).
+    """
+    with _CONTEXT_LOCK:
+        ctx = _VALIDATION.get("ctx")
+        if ctx is None:
+            ctx = _new_context(gx)
+            _VALIDATION["ctx"] = ctx
+        return ctx
+
+
+def _docs_context(gx: Any) -> Any:
+    """A context whose validation store and Data Docs site are this data directory's.
+
+    Results are stored there, masked, by :func:`_build_docs`, so the site's index lists every
+    process's pages (the filesystem store is shared by the check steps of a run).
     """
     key = quality_dir().resolve()
     with _CONTEXT_LOCK:
         ctx = _CONTEXTS.get(key)
         if ctx is None:
             while len(_CONTEXTS) >= 4:  # a process normally has one; tests switch directories
-                stale = next(iter(_CONTEXTS))
-                _CONTEXTS.pop(stale)
-                for cached in [k for k in _SUITES if k[0] == stale]:
-                    _SUITES.pop(cached)
+                _CONTEXTS.pop(next(iter(_CONTEXTS)))
             ctx = _new_context(gx)
             _CONTEXTS[key] = ctx
         return ctx
-
-
-def _context_key(ctx: Any) -> Path:
-    return next((k for k, v in _CONTEXTS.items() if v is ctx), Path("/"))
 
 
 def _new_context(gx: Any) -> Any:
@@ -326,7 +336,7 @@ def _gx_suite(ctx: Any, suite: SuiteFile) -> Any:
 
     body = gx_suite_dict(suite)
     digest = json.dumps(body, sort_keys=True, default=str)
-    cached = _SUITES.get((_context_key(ctx), suite.name))
+    cached = _SUITES.get((id(ctx), suite.name))
     if cached is not None and cached[0] == digest:
         return cached[1]
     with contextlib.suppress(Exception):  # not registered yet
@@ -337,11 +347,11 @@ def _gx_suite(ctx: Any, suite: SuiteFile) -> Any:
             f"suite {suite.name!r}: GX accepted {len(gx_suite.expectations)} of "
             f"{len(suite.expectations)} expectations"
         )
-    _SUITES[(_context_key(ctx), suite.name)] = (digest, gx_suite)
+    _SUITES[(id(ctx), suite.name)] = (digest, gx_suite)
     return gx_suite
 
 
-_SUITES: dict[tuple[Path, str], tuple[str, Any]] = {}  # (context key, suite) -> (digest, suite)
+_SUITES: dict[tuple[int, str], tuple[str, Any]] = {}  # (context, suite) -> (digest, suite)
 
 
 def _batch_definition(ctx: Any, name: str) -> Any:
