@@ -15,6 +15,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -85,6 +86,8 @@ def build_extract_asset(system: str, partitions_def: PartitionsDefinition) -> As
         specs=specs,
         partitions_def=partitions_def,
         can_subset=False,
+        # one business date per run: DELTA batches build on the previous date
+        backfill_policy=BackfillPolicy.multi_run(1),
         description=f"Extract the {system} batch of the business date into the raw lake.",
     )
     def _extract(context: AssetExecutionContext):

@@ -14,6 +14,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -33,6 +34,7 @@ def build_publish_asset(
         key=PUBLISH_KEY,
         deps=list(deps),
         partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.multi_run(1),
         group_name="serving",
         kinds={"duckdb"},
         description=(

@@ -42,10 +42,12 @@ def test_run_builds_every_day_in_order_and_reconciles(bank_dir: Path, capsys) ->
     assert bad == []
     lines = status_lines()
     assert "downstream build ready through 2026-01-02" in lines
-    # the warehouse was built for the last date: the staged customers carry it
+    # the warehouse was built for each date: the daily customer fact holds both
     with duckdb.connect(str(bank_dir / "warehouse" / "crm.duckdb"), read_only=True) as con:
-        dates = con.sql("select max(biz_date) from staging.stg_core__customers").fetchall()
-    assert str(dates[0][0]) == "2026-01-02"
+        dates = con.sql(
+            "select distinct biz_date from finance.fct_customer_daily order by 1"
+        ).fetchall()
+    assert [str(d) for (d,) in dates] == ["2026-01-01", "2026-01-02"]
     assert (bank_dir / "dagster" / "dagster.yaml").exists()  # Dagster's home is in the data dir
 
 
