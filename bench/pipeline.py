@@ -611,7 +611,8 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
     )
     if not spark.ok:
         print(tail(spark.out, 2500))
-        errors = [ln.strip() for ln in spark.out.splitlines() if "ERROR" in ln][:1]
+        done = [ln for ln in spark.out.splitlines() if "Done. PASS=" in ln]
+        errors = [ln.split("Done. ", 1)[1].strip() for ln in done[-1:]]
         note = f"skipped: Spark build failed after {spark.wall:.0f} s"
         out.append(
             Row(size, "dbt build, Spark", compare=note + (f" ({errors[0][:80]})" if errors else ""))
