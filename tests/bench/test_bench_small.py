@@ -28,6 +28,7 @@ def _table(stdout: str) -> list[list[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.bench
 def test_small_benchmark_prints_every_stage_with_figures(tmp_path: Path) -> None:
     env = {
         **os.environ,
