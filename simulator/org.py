@@ -57,8 +57,8 @@ def _dates(rng: np.random.Generator, n: int, lo: str, hi: str) -> np.ndarray:
     return a + rng.integers(0, int((b - a).astype(int)) + 1, size=n).astype("timedelta64[D]")
 
 
-def build_org(rng: np.random.Generator, n_persons: int, n_enterprises: int) -> Org:
-    """Branch tree and staff sized for the population."""
+def build_org(rng: np.random.Generator, n_persons: int, n_enterprises: int, start: dt.date) -> Org:
+    """Branch tree and staff sized for the population, as of the first business date."""
     n_outlets = max(8, round(n_persons / 2500))
     n_sub = max(3, int(np.ceil(n_outlets / 2.5)))
     # provinces first (about one per six sub-branches, at least two), then their districts
@@ -196,12 +196,16 @@ def build_org(rng: np.random.Generator, n_persons: int, n_enterprises: int) -> O
         .otherwise(0.0)
         .alias("weight")
     )
-    staff = _build_staff(rng, branches, n_persons, n_enterprises)
+    staff = _build_staff(rng, branches, n_persons, n_enterprises, start)
     return Org(branches=branches, staff=staff)
 
 
 def _build_staff(
-    rng: np.random.Generator, branches: pl.DataFrame, n_persons: int, n_enterprises: int
+    rng: np.random.Generator,
+    branches: pl.DataFrame,
+    n_persons: int,
+    n_enterprises: int,
+    start: dt.date,
 ) -> pl.DataFrame:
     lvl = branches["branch_level"].to_numpy()
     nb = len(branches)
@@ -224,7 +228,12 @@ def _build_staff(
     sex = rng.integers(1, 3, size=n)
     ids = np.arange(n) * 3 + rng.integers(1, 4, size=n) + 1000000
     open_d = branches["open_date"].to_numpy().astype("datetime64[D]")[b_idx]
-    hire = np.maximum(open_d, _dates(rng, n, "1990-01-01", "2026-06-30"))
+    # nobody on the first day's staff list was hired after it
+    last_hire = min(dt.date(2026, 6, 30), start - dt.timedelta(days=1)).isoformat()
+    hire = np.minimum(
+        np.maximum(open_d, _dates(rng, n, "1990-01-01", last_hire)),
+        np.datetime64(last_hire),
+    )
     return pl.DataFrame(
         {
             "staff_id": "S" + pl.Series(ids).cast(pl.String).str.pad_start(7, "0"),

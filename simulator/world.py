@@ -204,7 +204,7 @@ def build_world(
     def r(*tags: int) -> np.random.Generator:
         return rng_for(seed, *tags)
 
-    o = org.build_org(r(1), n_persons, n_ents)
+    o = org.build_org(r(1), n_persons, n_ents, start)
     persons = population.build_persons(r(2), n_persons, o, start)
     ents = population.build_enterprises(r(3), n_ents, persons, o, start)
     attrs = customers.entity_attributes(persons, ents)

@@ -36,3 +36,15 @@ def test_name_variants_replace_one_character_not_insert_one() -> None:
         for original, changed in zip(src.to_list(), variant.to_list(), strict=True):
             if changed is not None:
                 assert len(changed) == len(original) and changed != original
+
+
+def test_no_staff_member_is_hired_after_the_first_business_date(tmp_path) -> None:
+    import datetime as dt
+
+    from simulator.testing import make_bank
+
+    start = dt.date(2026, 1, 1)  # before the simulator's own reference dates
+    small = make_bank(tmp_path, persons=300, enterprises=30, days=1, start=start)
+    staff = small.landing / "org" / "20260101" / "org_staff_20260101.dat"
+    hire = pl.read_csv(staff, schema_overrides={"hire_date": pl.String})["hire_date"]
+    assert hire.max() < start.strftime("%Y%m%d")
