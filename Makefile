@@ -63,7 +63,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar
+	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar --processes 2
 
 unit: install
 	$(BIN)/pytest -m "not spark and not bench"
