@@ -107,7 +107,7 @@ golden as (
         min(relationship_start_date) as relationship_start_date,
         {{ first_by_rank(
             'open_branch',
-            "cast(coalesce(relationship_start_date, date '9999-12-31') as varchar) || record_id"
+            "cast(coalesce(relationship_start_date, date '9999-12-31') as string) || record_id"
         ) }} as open_branch,
         count(*) as source_records,
         sum(case when source_system = 'core' then 1 else 0 end) as core_records,

@@ -29,7 +29,7 @@ with current_version as (
         {% endfor -%}
         md5(
             {%- for column in tracked %}
-                coalesce(cast({{ column }} as varchar), '~')
+                coalesce(cast({{ column }} as string), '~')
                 {%- if not loop.last %} || '|' ||{% endif %}
             {%- endfor %}
         ) as attributes_hash
