@@ -16,9 +16,10 @@ For every size (persons; enterprises = persons / 10) into DATA_ROOT/p<persons>:
   ``identity`` (models/intermediate/identity), ``conformed`` (models/intermediate/{org,finance,
   consent} + models/marts/core) and ``marts`` (models/marts/{finance,branch}, models/serving,
   models/semantic), each a ``dbt build --select ... --indirect-selection cautious
-  --exclude-resource-type unit_test --vars {biz_date: T}`` through dbtRunner with its own
-  target and log paths (the project parsed once per date, charged to ``staging``: a new
-  biz_date makes dbt re-parse, as the nightly run does), then the warehouse gates and publish.
+  --exclude-resource-type unit_test`` through dbtRunner with its own target and log paths, the
+  date in env ``CRM_BIZ_DATE`` as the orchestrator passes it (not ``--vars``, which would make
+  dbt re-parse every day); the project is parsed once per date, partially from the previous
+  date's target, and charged to ``staging``), then the warehouse gates and publish.
 
 Simulate and extract are child processes: wall, CPU seconds (user + system) and peak RSS
 (``ru_maxrss`` from ``os.wait4``) are read when they end. Inside the daily worker each step's
@@ -229,9 +230,14 @@ def load_bench(name: str) -> ModuleType:
     return module
 
 
-def env_for(data_dir: Path, engine: str = "duckdb") -> dict[str, str]:
+def env_for(
+    data_dir: Path, engine: str = "duckdb", biz_date: dt.date | None = None
+) -> dict[str, str]:
+    """A child's environment; ``biz_date`` goes in CRM_BIZ_DATE, as the orchestrator passes it."""
+    extra = {"CRM_BIZ_DATE": biz_date.isoformat()} if biz_date else {}
     return {
         **os.environ,
+        **extra,
         "CRM_DATA_DIR": str(data_dir),
         "CRM_ENGINE": engine,
         "PYTHONPATH": str(ROOT),
@@ -295,8 +301,6 @@ def dbt_cmd(args: list[str], work: Path, biz_date: dt.date, target: str = "duckd
         str(work / "logs"),
         "--exclude-resource-type",
         "unit_test",
-        "--vars",
-        json.dumps({"biz_date": biz_date.isoformat()}),
     ]
 
 
@@ -464,8 +468,10 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
         bad = [o.suite for o in outcomes if o.error]
         return sum(o.rows or 0 for o in outcomes), not bad, ", ".join(bad) or None
 
-    common = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    common += ["--vars", json.dumps({"biz_date": day.isoformat()}), "--quiet"]
+    # The date travels in CRM_BIZ_DATE, as the orchestrator passes it (orchestration/dbt/
+    # project.py): a changed --vars would make dbt re-parse the whole project every day.
+    os.environ["CRM_BIZ_DATE"] = day.isoformat()
+    common = ["--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
     manifest: list = []
 
     def dbt_stage(stage: str):  # noqa: ANN202
@@ -583,7 +589,9 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
     out = []
     duck_work = result.data_dir / "bench-dbt-duckdb-full"
     cmd = dbt_cmd(["build", "--full-refresh"], duck_work, last)
-    duck = run_child(cmd, env_for(result.data_dir), "dbt build --full-refresh (DuckDB)")
+    duck = run_child(
+        cmd, env_for(result.data_dir, biz_date=last), "dbt build --full-refresh (DuckDB)"
+    )
     out.append(
         Row(
             size,
@@ -607,7 +615,10 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
     spark_work = result.data_dir / "bench-dbt-spark"
     cmd = dbt_cmd(["build", "--full-refresh"], spark_work, last, target="spark")
     spark = run_child(
-        cmd, env_for(result.data_dir, "spark"), "dbt build --full-refresh (Spark)", timeout=timeout
+        cmd,
+        env_for(result.data_dir, "spark", biz_date=last),
+        "dbt build --full-refresh (Spark)",
+        timeout=timeout,
     )
     if not spark.ok:
         print(tail(spark.out, 2500))
