@@ -2,10 +2,16 @@
 
 dbt runs as a subprocess through ``DbtCliResource``. Sources map to the raw extraction assets
 (``raw/<system>/<table>``), so the asset graph runs from landing to the marts.
+
+The profile's target follows ``CRM_ENGINE`` (profiles.yml), so the same asset builds on DuckDB
+or on Spark. With dbt-spark's session mode Spark runs inside the dbt subprocess (its own JVM,
+started and ended with each invocation, one thread as the profile says); nothing Spark runs in
+the Dagster process for the build.
 """
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -27,6 +33,8 @@ from orchestration.dbt.project import (
     pending_rebuild_from,
 )
 from orchestration.instance import WAREHOUSE_POOL
+from orchestration.warehouse import current as current_warehouse
+from orchestration.warehouse import record_spark_views
 
 
 class BankDbtTranslator(DagsterDbtTranslator):
@@ -39,6 +47,18 @@ class BankDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "warehouse"
+
+
+def record_views_for_readers(target_path: Path, log: Any) -> None:
+    """On Spark, keep the compiled SQL of the view models beside the tables, so the gates and
+    reports can read views without the metastore dbt's JVM locks (see orchestration.warehouse).
+    Also after a failed build: the views built before the failure are gated like the rest."""
+    wh = current_warehouse()
+    manifest = Path(target_path) / "manifest.json"
+    if wh.engine != "spark" or not manifest.is_file():
+        return
+    count = record_spark_views(manifest, wh.location)
+    log.info(f"recorded {count} Spark view definitions for the gates in {wh.location}")
 
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
@@ -71,7 +91,11 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, manifest) -> AssetsDe
         args = dbt_build_args(day, rebuild_from)
         context.log.info(f"CRM_BIZ_DATE={day} dbt " + " ".join(args))
         with dbt_build_env(day):
-            yield from dbt.cli(args, context=context).stream()
+            invocation = dbt.cli(args, context=context)
+            try:
+                yield from invocation.stream()
+            finally:
+                record_views_for_readers(invocation.target_path, context.log)
         if "--full-refresh" in args:
             cleared = clear_rebuild_requests(lake, day)
             context.log.info(f"full rebuild after re-delivery; {cleared} request(s) cleared")

@@ -18,7 +18,6 @@ they are never blocked or broken.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from crmwh import config
+from orchestration import warehouse as wh_engine
 from orchestration.publish import layout
 from orchestration.publish.errors import PublishError
 from orchestration.publish.pseudonym import key_fingerprint, pseudonym_key
@@ -87,16 +87,24 @@ def publish(
 ) -> PublishResult:
     """Publish the warehouse's ``serving`` schema for ``biz_date``. Call only after the gates.
 
+    ``warehouse``: a DuckDB warehouse file or a Spark warehouse directory (the tables dbt-spark
+    wrote, ``<schema>.db/<table>/``); default: the ``CRM_ENGINE`` engine's warehouse. Either way
+    the serving tables are copied by DuckDB into the published files, the same write-audit-
+    publish: on Spark they are read with ``read_parquet`` (:mod:`orchestration.warehouse`).
+
     Raises :class:`PublishError` (and publishes nothing) on any refusal or failure.
     """
     t0 = time.perf_counter()
-    warehouse = Path(warehouse or config.warehouse_dir() / "crm.duckdb").resolve()
+    try:
+        source = wh_engine.current(warehouse)
+    except wh_engine.WarehouseError as exc:
+        raise PublishError(str(exc)) from exc
     serving = Path(serving_dir or config.serving_dir()).resolve()
     keep = keep if keep is not None else keep_versions()
     reference = reference if reference is not None else reference_tables()
     fingerprint = key_fingerprint(pseudonym_key())
-    if not warehouse.is_file():
-        raise PublishError(f"warehouse file {warehouse} does not exist: nothing to publish")
+    if not source.exists():
+        raise PublishError(f"{source.describe()} does not exist: nothing to publish")
 
     with layout.publish_lock(serving):
         layout.ensure_reader_links(serving)  # before anything is built: refuse a foreign layout
@@ -111,7 +119,7 @@ def publish(
         try:
             tmp.mkdir()
             phases: dict[str, float] = {}
-            tables, branches, branch_rows = _build(warehouse, tmp, biz_date, reference, phases)
+            tables, branches, branch_rows = _build(source, tmp, biz_date, reference, phases)
             if audit:
                 t_audit = time.perf_counter()
                 _audit(tmp / layout.HO_FILE)
@@ -119,14 +127,15 @@ def publish(
             md5: str | None = None
             if warehouse_md5:
                 t_md5 = time.perf_counter()
-                md5 = _md5(warehouse)
+                md5 = wh_engine.fingerprint(source, schema=SERVING_SCHEMA)
                 phases["warehouse_md5"] = time.perf_counter() - t_md5
             seconds = time.perf_counter() - t0
             manifest = {
                 "version": version,
                 "biz_date": biz_date.isoformat(),
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "warehouse": str(warehouse),
+                "warehouse": str(source.location),
+                "engine": source.engine,
                 "warehouse_md5": md5,
                 "dbt_run_id": dbt_run_id,
                 "pseudonym_key_fingerprint": fingerprint,
@@ -201,7 +210,7 @@ def rollback(serving_dir: Path | None = None, to: str | None = None) -> str:
 
 
 def _build(
-    warehouse: Path,
+    source: wh_engine.Warehouse,
     out: Path,
     biz_date: dt.date,
     reference: frozenset[str],
@@ -212,12 +221,12 @@ def _build(
     con.execute("set enable_progress_bar = false")
     try:
         try:
-            con.execute(f"attach {_lit(warehouse)} as wh (read_only)")
-        except duckdb.Error as exc:
+            wh_engine.attach(con, "wh", source)
+        except (duckdb.Error, wh_engine.WarehouseError) as exc:
             raise PublishError(
-                f"cannot open the warehouse {warehouse} read-only (is dbt still writing it?): {exc}"
+                f"cannot open the {source.describe()} read-only (is dbt still writing it?): {exc}"
             ) from exc
-        tables = _plan(con, reference)
+        tables = _plan(con, reference, _spark_tables(source))
         counts: dict[str, int] = {}
         for t in tables:
             order = f" order by {_ORDER_BY}" if t.scoped else ""
@@ -297,8 +306,23 @@ def publish_workers() -> int:
     return int(raw)
 
 
-def _plan(con: duckdb.DuckDBPyConnection, reference: frozenset[str]) -> list[_Table]:
-    """Classify every serving table; refuse (all at once) what may not be published."""
+def _spark_tables(source: wh_engine.Warehouse) -> frozenset[str]:
+    """Serving tables stored by Spark (each a view over its files in the attached catalog)."""
+    if source.engine != "spark":
+        return frozenset()
+    return frozenset(t for _, t in wh_engine.spark_tables(source.location, SERVING_SCHEMA))
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    reference: frozenset[str],
+    spark_tables: frozenset[str] = frozenset(),
+) -> list[_Table]:
+    """Classify every serving table; refuse (all at once) what may not be published.
+
+    ``spark_tables``: names that are views in the attached catalog only because Spark's table
+    files are read through views; a dbt view model is still refused on either engine.
+    """
     objects = con.execute(
         "select table_name, 'table' from duckdb_tables() where database_name = 'wh' and schema_name = ? "
         "union all select view_name, 'view' from duckdb_views() "
@@ -320,7 +344,7 @@ def _plan(con: duckdb.DuckDBPyConnection, reference: frozenset[str]) -> list[_Ta
     seen: dict[str, str] = {}
     for source, kind in objects:
         name = source.removeprefix("pub_")
-        if kind == "view":
+        if kind == "view" and source not in spark_tables:
             problems.append(
                 f"serving.{source} is a view; serving models must be materialized tables"
             )
@@ -470,11 +494,6 @@ def _make_read_only(version_dir: Path) -> None:
     for path in version_dir.rglob("*"):
         if path.is_file():
             path.chmod(0o444)
-
-
-def _md5(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "md5").hexdigest()
 
 
 def _write_json(path: Path, payload: dict) -> None:

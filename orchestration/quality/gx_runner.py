@@ -40,6 +40,7 @@ DOCS_INDEX_LIMIT = 32  # newest validation results linked from the Data Docs ind
 EXAMPLES = 5  # unexpected values kept per failed expectation in the outcome
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 DATASOURCE = "crmwh"
+SPARK_DATASOURCE = "crmwh_spark"  # CRM_ENGINE=spark: warehouse batches are Spark DataFrames
 
 
 def quality_dir() -> Path:
@@ -204,7 +205,7 @@ def _run_one(name: str, biz_date: dt.date, suites_dir: Path | None) -> _Run:
     try:
         suite = load_suite(name, suites_dir)
         batch = load_batch(suite.body["meta"], biz_date, suite.value_columns())
-        outcome.rows = len(batch.frame)
+        outcome.rows = _row_count(batch.frame)
         outcome.source = batch.source
         outcome.parameters = batch.parameters
         run.result, run.context, run.result_id = _validate(suite, batch, biz_date)
@@ -354,9 +355,29 @@ def _gx_suite(ctx: Any, suite: SuiteFile) -> Any:
 _SUITES: dict[tuple[int, str], tuple[str, Any]] = {}  # (context, suite) -> (digest, suite)
 
 
-def _batch_definition(ctx: Any, name: str) -> Any:
-    """A whole-dataframe batch definition per suite, on the context's one pandas data source."""
-    datasource = ctx.data_sources.get(DATASOURCE)
+def _is_spark(frame: Any) -> bool:
+    return type(frame).__module__.startswith("pyspark.")
+
+
+def _row_count(frame: Any) -> int:
+    return int(frame.count()) if _is_spark(frame) else len(frame)
+
+
+def _datasource(ctx: Any, frame: Any) -> Any:
+    """The context's pandas data source, or its Spark one for a Spark DataFrame (added on first
+    use; GX's Spark engine reuses the session that built the frame)."""
+    if not _is_spark(frame):
+        return ctx.data_sources.get(DATASOURCE)
+    with _CONTEXT_LOCK:
+        try:
+            return ctx.data_sources.get(SPARK_DATASOURCE)
+        except (KeyError, LookupError, ValueError):
+            return ctx.data_sources.add_spark(SPARK_DATASOURCE, persist=True)
+
+
+def _batch_definition(ctx: Any, name: str, frame: Any = None) -> Any:
+    """A whole-dataframe batch definition per suite, on the data source of the frame's kind."""
+    datasource = _datasource(ctx, frame)
     try:
         asset = datasource.get_asset(name)
     except LookupError:
@@ -385,21 +406,26 @@ def _validate(suite: SuiteFile, batch: LoadedBatch, biz_date: dt.date) -> tuple[
 
     ctx = _gx_context(gx)
     gx_suite = _gx_suite(ctx, suite)
-    batch_def = _batch_definition(ctx, suite.name)
+    batch_def = _batch_definition(ctx, suite.name, batch.frame)
     run_id = RunIdentifier(run_name=biz_date.isoformat(), run_time=dt.datetime.now(dt.UTC))
     validator = Validator(
         batch_definition=batch_def,
         batch_parameters={"dataframe": batch.frame},
         result_format=RESULT_FORMAT,
     )
-    result = validator.validate_expectation_suite(gx_suite, batch.parameters)
+    try:
+        result = validator.validate_expectation_suite(gx_suite, batch.parameters)
+    finally:
+        if _is_spark(batch.frame):
+            batch.frame.unpersist()  # GX persisted it for its metrics; this batch is done
     result.meta["run_id"] = run_id
     result.meta["validation_time"] = run_id.run_time
     result.meta["batch_parameters"] = {"dataframe": "<business date batch>"}
+    source = SPARK_DATASOURCE if _is_spark(batch.frame) else DATASOURCE
     result_id = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
         run_id=run_id,
-        batch_identifier=f"{DATASOURCE}-{suite.name}",
+        batch_identifier=f"{source}-{suite.name}",
     )
     pii = set(suite.body["meta"].get("pii_columns") or [])
     if pii:

@@ -1,7 +1,8 @@
 """Fetch the one business date's batch a suite validates, read-only, plus its parameters.
 
 Great Expectations 1.x cannot validate through its SQL datasource on DuckDB (its metrics break),
-so every batch reaches GX as a pandas DataFrame built here. The loader reads only the business
+so every batch reaches GX as a pandas DataFrame built here; with ``CRM_ENGINE=spark`` a warehouse
+batch is a Spark DataFrame instead, for GX's Spark datasource (see :func:`_spark_batch`). The loader reads only the business
 date's partition or rows, so the gate's cost follows the day's volume, never the history.
 
 A loader also supplies the suite's runtime parameters (GX ``{"$PARAMETER": name}`` values),
@@ -222,7 +223,10 @@ def load_warehouse_table(
     suite_meta: dict[str, Any],
     columns: frozenset[str] | None = None,
 ) -> LoadedBatch:
-    """One business date's rows of a warehouse table, through a read-only DuckDB connection.
+    """One business date's rows of a warehouse table, read-only, on the ``CRM_ENGINE`` engine.
+
+    DuckDB: a pandas frame from a read-only connection to the warehouse file. Spark: a Spark
+    DataFrame over the tables' Parquet files for GX's Spark datasource (:func:`_spark_batch`).
 
     ``spec``: ``relation`` (schema.table), ``date_column`` (the business-date column; omit for a
     table that holds only the current state), optional ``database`` (file name under the
@@ -241,39 +245,72 @@ def load_warehouse_table(
     """
     import duckdb
 
-    path = config.warehouse_dir() / spec.get("database", "crm.duckdb")
-    if not path.is_file():
-        raise LoaderError(f"warehouse database {path} does not exist")
+    from orchestration import warehouse
+
+    if spec.get("database"):  # a named DuckDB file under the warehouse directory
+        wh = warehouse.Warehouse("duckdb", config.warehouse_dir() / spec["database"])
+    else:
+        wh = warehouse.current()
     relation = quoted_relation(spec["relation"])
-    con = _connect_read_only(duckdb, path)
+    date_col = spec.get("date_column")
+    if date_col and not _IDENT.match(date_col):
+        raise LoaderError(f"date_column {date_col!r} is not a plain column name")
     try:
-        date_col = spec.get("date_column")
-        if date_col and not _IDENT.match(date_col):
-            raise LoaderError(f"date_column {date_col!r} is not a plain column name")
-        if spec.get("query"):
-            frame = _execute(con, spec["query"], biz_date).df()
-        else:
-            names = [d[0] for d in con.execute(f"select * from {relation} limit 0").description]
-            wanted = names if columns is None else [n for n in names if n in columns]
-            derived = _derived_columns(spec)
-            select = ", ".join([*(f't."{n}"' for n in wanted), *derived.values()]) or "1 as _none"
-            where = f' where t."{date_col}" = $biz_date' if date_col else ""
-            sql = f"select {select} from {relation} as t{where}"
-            arrow = _execute(con, sql, biz_date).to_arrow_table()
-            if "_none" in arrow.column_names:
-                arrow = arrow.drop_columns(["_none"])
-            frame = with_placeholders(
-                _arrow_to_numpy_types(arrow), [*names, *derived], arrow.num_rows
-            )
-        parameters: dict[str, Any] = {}
-        for name, query in (spec.get("parameters") or {}).items():
-            rows = _execute(con, query, biz_date).fetchall()
-            parameters[name] = _jsonable(rows[0][0] if rows else None)
+        with warehouse.connect(wh) as con:
+            if wh.engine == "spark":
+                return _spark_batch(con, spec, biz_date)
+            if spec.get("query"):
+                frame = _execute(con, spec["query"], biz_date).df()
+            else:
+                names = [d[0] for d in con.execute(f"select * from {relation} limit 0").description]
+                wanted = names if columns is None else [n for n in names if n in columns]
+                derived = _derived_columns(spec)
+                select = (
+                    ", ".join([*(f't."{n}"' for n in wanted), *derived.values()]) or "1 as _none"
+                )
+                where = f' where t."{date_col}" = $biz_date' if date_col else ""
+                sql = f"select {select} from {relation} as t{where}"
+                arrow = _execute(con, sql, biz_date).to_arrow_table()
+                if "_none" in arrow.column_names:
+                    arrow = arrow.drop_columns(["_none"])
+                frame = with_placeholders(
+                    _arrow_to_numpy_types(arrow), [*names, *derived], arrow.num_rows
+                )
+            parameters = _parameters(con, spec, biz_date)
+    except warehouse.WarehouseError as exc:
+        raise LoaderError(str(exc)) from exc
     except duckdb.Error as exc:
-        raise LoaderError(f"reading {spec['relation']} from {path} failed: {exc}") from exc
-    finally:
-        con.close()
-    return LoadedBatch(frame=frame, parameters=parameters, source=f"{path}:{spec['relation']}")
+        raise LoaderError(f"reading {spec['relation']} from {wh.describe()} failed: {exc}") from exc
+    return LoadedBatch(
+        frame=frame, parameters=parameters, source=f"{wh.location}:{spec['relation']}"
+    )
+
+
+def _parameters(con: Any, spec: dict[str, Any], biz_date: dt.date) -> dict[str, Any]:
+    """The suite's runtime parameters: each SQL's first value, ``$biz_date`` bound."""
+    parameters: dict[str, Any] = {}
+    for name, query in (spec.get("parameters") or {}).items():
+        rows = _execute(con, query, biz_date).fetchall()
+        parameters[name] = _jsonable(rows[0][0] if rows else None)
+    return parameters
+
+
+def _spark_batch(con: Any, spec: dict[str, Any], biz_date: dt.date) -> LoadedBatch:
+    """CRM_ENGINE=spark: a Spark DataFrame for GX's Spark datasource. A ``query`` and the
+    parameters run in DuckDB over Spark's Parquet files (``con``); a plain batch is read and
+    derived by Spark itself (:mod:`orchestration.quality.spark_batches`)."""
+    from pyspark.errors import PySparkException
+
+    from orchestration.quality.spark_batches import load_spark_batch
+
+    arrow = None
+    if spec.get("query"):
+        arrow = _arrow_to_numpy_types(_execute(con, spec["query"], biz_date).to_arrow_table())
+    parameters = _parameters(con, spec, biz_date)
+    try:
+        return load_spark_batch(spec, biz_date, parameters, arrow)
+    except PySparkException as exc:
+        raise LoaderError(f"Spark could not read {spec['relation']}: {exc}") from exc
 
 
 def _derived_columns(spec: dict[str, Any]) -> dict[str, str]:
@@ -325,25 +362,6 @@ def _arrow_to_numpy_types(arrow: Any) -> Any:
     for f in arrow.schema:
         fields.append(pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f)
     return arrow.cast(pa.schema(fields))
-
-
-def _connect_read_only(duckdb: Any, path: Path, attempts: int = 30, wait: float = 2.0) -> Any:
-    """A read-only connection, waiting a while if a writer holds the file's lock.
-
-    DuckDB lets readers in only when no other process writes the file; checks normally run in
-    the writers' pool, and this wait covers the moments outside it. After the last attempt the
-    lock error propagates and the gate fails; it never passes for want of data.
-    """
-    import time
-
-    for attempt in range(attempts):
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
-                raise LoaderError(f"cannot open {path} read-only: {exc}") from exc
-            time.sleep(wait)
-    raise AssertionError("unreachable")
 
 
 def _jsonable(value: Any) -> Any:

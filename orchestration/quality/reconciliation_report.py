@@ -316,31 +316,27 @@ def warehouse_sections(biz_date: dt.date) -> list[Section]:
     yet. A warehouse that exists but cannot be read (a writer holds it, a model is broken) is
     reported as an issue, never skipped silently.
     """
-    import duckdb
+    from orchestration import warehouse
+    from orchestration.quality.loaders import _execute
 
-    from orchestration.quality.loaders import LoaderError, _connect_read_only, _execute
-
-    path = config.warehouse_dir() / "crm.duckdb"
-    if not path.is_file():
+    wh = warehouse.current()
+    if not wh.exists():
         return []
     sections: list[Section] = []
     try:
-        con = _connect_read_only(duckdb, path, attempts=5)
-    except LoaderError as exc:
+        with warehouse.connect(wh, attempts=5) as con:
+            tables = {
+                f"{r[0]}.{r[1]}"
+                for r in con.sql(
+                    "select table_schema, table_name from information_schema.tables"
+                ).fetchall()
+            }
+            if "staging.base_core__balances" in tables:
+                sections.append(_staged_section(con, _execute, biz_date))
+            if "finance.rec_finance_daily" in tables:
+                sections.append(_mart_section(con, _execute, biz_date))
+    except warehouse.WarehouseError as exc:
         return [Section("Warehouse totals", ok=False, issues=[str(exc)])]
-    try:
-        tables = {
-            f"{r[0]}.{r[1]}"
-            for r in con.sql(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
-        if "staging.base_core__balances" in tables:
-            sections.append(_staged_section(con, _execute, biz_date))
-        if "finance.rec_finance_daily" in tables:
-            sections.append(_mart_section(con, _execute, biz_date))
-    finally:
-        con.close()
     return sections
 
 

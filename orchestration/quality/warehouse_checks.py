@@ -124,21 +124,11 @@ def gated_suites(
 
 
 def existing_warehouse_suites(suites_dir: Path | None = None) -> list[tuple[str, str]]:
-    """(suite, model) for the models present in the warehouse file itself (benchmarks, CLI)."""
-    import duckdb
+    """(suite, model) for the models present in the warehouse itself (benchmarks, CLI), on
+    the ``CRM_ENGINE`` engine."""
+    from orchestration import warehouse
 
-    from crmwh import config
-
-    path = config.warehouse_dir() / "crm.duckdb"
-    if not path.is_file():
-        return []
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        models = {
-            r[0] for r in con.sql("select table_name from information_schema.tables").fetchall()
-        }
-    finally:
-        con.close()
+    models = {name.split(".", 1)[1] for name in warehouse.table_names()}
     return gated_suites(models, suites_dir)
 
 
