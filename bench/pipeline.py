@@ -333,19 +333,52 @@ class SizeResult:
     data_dir: Path
 
 
-def bench_size(persons: int, days: int, seed: int, data_root: Path) -> SizeResult:
+GENERATED = "generate.json"  # the simulate figures, kept beside a bank for --reuse-bank
+
+
+def reusable_bank(data_dir: Path, persons: int, days: int, seed: int) -> Child | None:
+    """The simulate figures of a bank already generated with these parameters, else None.
+
+    A 1,000,000-person, 30-day bank takes minutes to generate and the targets are measured
+    after generation, so --reuse-bank keeps the landing batches and truth of an earlier run
+    (its own figures, written to generate.json when it was generated) and rebuilds the rest."""
+    manifest, figures = data_dir / "truth" / "manifest.json", data_dir / GENERATED
+    if not (manifest.is_file() and figures.is_file()):
+        return None
+    params = json.loads(manifest.read_text())
+    wanted = {"persons": persons, "enterprises": persons // 10, "days": days, "seed": seed}
+    wanted["start"] = START.isoformat()
+    if any(params.get(k) != v for k, v in wanted.items()):
+        return None
+    f = json.loads(figures.read_text())
+    return Child(f["wall"], f["cpu"], f["rss_mib"], "", True, f["load"])
+
+
+def bench_size(
+    persons: int, days: int, seed: int, data_root: Path, reuse: bool = False
+) -> SizeResult:
     data_dir = data_root / f"p{persons}"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    (data_dir / "warehouse").mkdir(parents=True)
     env = env_for(data_dir)
     work = data_dir / "bench-dbt"
     figs = {s: Figure() for s in STAGES}
     print(f"\n== {persons:,} persons, {persons // 10:,} enterprises, {days} days in {data_dir}")
 
-    gen = [sys.executable, "-m", "crmwh.cli", "generate", "--persons", str(persons)]
-    gen += ["--enterprises", str(persons // 10), "--days", str(days), "--seed", str(seed)]
-    gen += ["--start", START.isoformat()]
-    child = must(run_child(gen, env, "simulate"), "simulate")
+    child = reusable_bank(data_dir, persons, days, seed) if reuse else None
+    if child is not None:
+        print(f"  reusing the bank generated earlier ({GENERATED}: {child.wall:.1f} s wall)")
+        for path in data_dir.iterdir():  # everything but what the simulator wrote
+            if path.name not in ("landing", "truth", GENERATED):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        gen = [sys.executable, "-m", "crmwh.cli", "generate", "--persons", str(persons)]
+        gen += ["--enterprises", str(persons // 10), "--days", str(days), "--seed", str(seed)]
+        gen += ["--start", START.isoformat()]
+        child = must(run_child(gen, env, "simulate"), "simulate")
+        keep = {"wall": child.wall, "cpu": child.cpu, "rss_mib": child.rss_mib, "load": child.load}
+        (data_dir / GENERATED).write_text(json.dumps(keep))
+    (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
     figs["simulate"].add(child, landing_rows(data_dir / "landing"))
 
     cmd = [sys.executable, "-c", EXTRACT_CHILD, str(data_dir / "landing"), str(data_dir / "lake")]
@@ -763,6 +796,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splink", action="store_true", help="with --small: run Splink too")
     parser.add_argument("--spark-timeout", type=float, default=3600.0, help="seconds")
     parser.add_argument("--data-root", type=Path, help="default: a temporary directory, removed")
+    parser.add_argument(
+        "--reuse-bank",
+        action="store_true",
+        help="keep a bank generated earlier in DATA_ROOT/p<persons> with the same parameters",
+    )
     parser.add_argument("--day-worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.day_worker:
@@ -780,7 +818,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     load0 = os.getloadavg()
-    results = [bench_size(p, args.days, args.seed, data_root) for p in sorted(args.persons)]
+    results = [
+        bench_size(p, args.days, args.seed, data_root, args.reuse_bank)
+        for p in sorted(args.persons)
+    ]
     rows = build_rows(results, args.days)
     smallest = results[0]
     size = f"{smallest.persons:,}"
