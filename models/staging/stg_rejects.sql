@@ -4,7 +4,15 @@
     missing or not castable) or kept with that column NULL (an optional column not castable).
     Reconciliation: raw rows of (table_name, biz_date) = rows of the stg_ model + distinct
     (source_file, line_no) here with excludes_record.
+    Incremental by biz_date like the base models: a daily run unnests T's reject lists only.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set bases = [
     ('core', 'core_customer', 'base_core__customers'),
     ('core', 'core_account', 'base_core__accounts'),
@@ -39,6 +47,9 @@ with unioned as (
             u.r.excludes_record
         from {{ ref(base) }} as base
         {{ unnest_join('base._rejects', 'u', 'r') }}
+        {%- if is_incremental() %}
+            where base.biz_date = {{ current_biz_date() }}
+        {%- endif %}
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -3,7 +3,9 @@
 Why one module-scoped fixture: dbt runs dominate the cost, so the bank is built once, the
 facts are built by daily incremental runs (one per business date, as the orchestrator does),
 their rows are captured, and then a --full-refresh rebuild of the same models runs with every
-data test; the tests compare and inspect the two states.
+data test; the tests compare and inspect the two states. The dates span a month end
+(2026-10-30 .. 11-01) so that mart_customer_360's month-end rows, whose golden attributes come
+from dim_customer_history as of the month end, are compared too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 
 from crmwh.config import SYSTEMS, project_dir
 
-START = dt.date(2026, 11, 1)
+START = dt.date(2026, 10, 30)
 DAYS = 3
 PERSONS = 2000
 ENTERPRISES = 200
@@ -52,6 +54,17 @@ FACT_TABLES = [
     "core.dim_branch",
     "core.dim_staff",
     "core.dim_staff_customer_assignments",
+    "intermediate.int_customer_month_state",
+    "branch.mart_customer_360",
+]
+# mart_customer_360 and what it reads beyond the facts: built by every daily run, rebuilt with
+# the facts (dim_customer_history keeps its versions through --full-refresh: full_refresh=false).
+MART_MODELS = [
+    "int_customer_consents",
+    "int_customer_month_state",
+    "mart_customer_tier",
+    "mart_customer_360",
+    "dim_customer_history",
 ]
 
 
@@ -136,21 +149,25 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> BuiltBank:
 
     dbt = Dbt(data_dir, root)
     first, *rest = sim.dates
-    # Day 1: first build of everything the facts need (staging views, identity, org, facts).
-    # (@model = the model, everything downstream of it, and all their ancestors)
-    build_all = ["+rec_finance_daily", "+dim_staff", "+dim_branch", "+dim_customer", *OWN_MODELS]
+    # Day 1: first build of everything the facts and mart_customer_360 need (staging, identity,
+    # org, facts, the customer marts).
+    build_all = ["+rec_finance_daily", "+dim_staff", "+dim_branch", "+mart_customer_360"]
     no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-    dbt(["build", "--select", *build_all, *no_tests], first)
-    # Later days: the daily incremental runs of this area's models only.
+    dbt(["build", "--select", *build_all, *OWN_MODELS, *no_tests], first)
+    # Later days: the daily incremental runs, as the orchestrator runs them (staging reads T's
+    # lake partition only; identity and dim_customer_history move to T).
     for day in rest:
-        dbt(["run", "--select", *OWN_MODELS], day)
+        dbt(["run", "--select", "+mart_customer_360", *OWN_MODELS], day)
     wh = data_dir / "warehouse" / "crm.duckdb"
     with duckdb.connect(str(wh), read_only=True) as con:
         daily = {t: snapshot(con, t) for t in FACT_TABLES}
     # Full rebuild of every date up to the last one, with all data and unit tests.
     # cautious: only tests whose models are all selected (not other areas' marts' tests)
     only_own = ["--indirect-selection", "cautious"]
-    dbt(["build", "--full-refresh", "--select", *OWN_MODELS, *only_own], sim.dates[-1])
+    dbt(
+        ["build", "--full-refresh", "--select", *OWN_MODELS, *MART_MODELS, *only_own],
+        sim.dates[-1],
+    )
     con = duckdb.connect(str(wh), read_only=True)
     yield BuiltBank(data_dir, sim.truth, sim.dates, daily, con)
     con.close()

@@ -202,3 +202,35 @@ def test_no_raw_card_numbers_in_facts(bank: BuiltBank) -> None:
         ).fetchall()
     }
     assert "card_no" not in columns
+
+
+GOLDEN_COLUMNS = ["customer_name", "mobile", "address_district", "identity_quality"]
+
+
+def test_month_end_rows_take_golden_attributes_as_of_the_month_end(bank: BuiltBank) -> None:
+    """mart_customer_360's month-end row shows the golden record as it was at the month end
+    (the dim_customer_history version in force on it), so a rebuild months later gives the
+    same row; the latest row shows the current golden record."""
+    differs = " or ".join(f"m.{c} is distinct from h.{c}" for c in GOLDEN_COLUMNS)
+    checked, wrong = bank.con.execute(
+        f"select count(*), count(*) filter (where {differs}) "
+        "from branch.mart_customer_360 m join core.dim_customer_history h "
+        "on m.customer_key = h.customer_key and h.valid_from <= m.biz_date "
+        "and coalesce(h.valid_to, date '9999-12-31') >= m.biz_date "
+        "where m.snapshot_kind = 'month_end'"
+    ).fetchone()
+    assert checked > 0, "no month-end row (the dates must span a month end)"
+    assert wrong == 0, f"{wrong} month-end rows differ from the version in force"
+    # Some customer's golden record changed after the month end: its month-end row keeps the
+    # old value, which dim_customer (today's) no longer has. Without history this is 0.
+    differs_now = " or ".join(f"m.{c} is distinct from d.{c}" for c in GOLDEN_COLUMNS)
+    changed = bank.con.execute(
+        f"select count(*) filter (where {differs_now}) from branch.mart_customer_360 m "
+        "join core.dim_customer d using (customer_key) where m.snapshot_kind = 'month_end'"
+    ).fetchone()[0]
+    assert changed > 0, "no golden record changed after the month end in this simulated bank"
+    latest = bank.con.execute(
+        f"select count(*) filter (where {differs_now}), count(*) from branch.mart_customer_360 m "
+        "join core.dim_customer d using (customer_key) where m.snapshot_kind = 'latest'"
+    ).fetchone()
+    assert latest[1] > 0 and latest[0] == 0

@@ -5,10 +5,14 @@
     flags and data-quality flags, under the customer's primary branch (fct_customer_daily).
 
     Customers are those holding something on the date (a row in fct_customer_daily). Golden
-    attributes and data-quality flags are dim_customer's when the row is built (the identity
-    layer keeps no as-of history to rebuild them from). A daily run at T writes T's rows and
-    its post-hook drops the previous latest date unless it is a month end; a --full-refresh
-    builds every month end and T.
+    attributes and data-quality flags are those in force on the row's date: the version of
+    dim_customer_history valid on it (valid_from <= date <= valid_to, or still open), so a
+    month-end row rebuilt later shows what the golden record was at that month end, not today.
+    A customer key whose history starts after the date (history begins with the warehouse's
+    first build) takes its earliest version. A daily run at T writes T's rows and its post-hook
+    drops the previous latest date unless it is a month end; a --full-refresh builds every
+    month end and T, with the same rows (dim_customer_history keeps its versions through a
+    --full-refresh).
 -#}
 {{ config(
     materialized='incremental',
@@ -110,9 +114,28 @@ tiers as (
     select * from {{ ref('mart_customer_tier') }}
 ),
 
-golden as (
-    select * from {{ ref('dim_customer') }}
+golden_versions as (
+    {#- every version not closed before the snapshot date: the one in force on it first, else
+        the earliest later one -#}
+    select
+        snapshot_dates.biz_date,
+        history.*,
+        row_number() over (
+            partition by snapshot_dates.biz_date, history.customer_key
+            order by
+                case when history.valid_from <= snapshot_dates.biz_date then 0 else 1 end,
+                history.valid_from asc
+        ) as version_rank
+    from snapshot_dates
+    inner join {{ ref('dim_customer_history') }} as history
+        on coalesce(history.valid_to, cast('9999-12-31' as date)) >= snapshot_dates.biz_date
 ),
+
+golden as (
+    select * from golden_versions
+    where version_rank = 1
+),
+
 
 final as (
     select
@@ -229,7 +252,8 @@ final as (
         on
             {{ month_start('customers.biz_date') }} = tiers.month_start_date
             and customers.customer_key = tiers.customer_key
-    left join golden on customers.customer_key = golden.customer_key
+    left join golden
+        on customers.biz_date = golden.biz_date and customers.customer_key = golden.customer_key
 )
 
 select * from final

@@ -5,12 +5,18 @@
     disappeared (merged into another key) has its version closed at T-1; a new customer opens
     at T. Only rows whose valid_to changes are rewritten (delete+insert on customer_key,
     valid_from), so a rerun of T is idempotent and a backfill run date by date gives the same
-    history as the daily runs. -#}
+    history as the daily runs.
+    full_refresh=false: like a dbt snapshot, this history records what the golden record was
+    on each past date and cannot be recomputed from today's data, so a --full-refresh (the
+    orchestrator's rebuild after a re-delivery) runs it incrementally at T instead of erasing
+    it; mart_customer_360's month-end rows read their attributes from it. To restart it, drop
+    the table. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy=history_incremental_strategy(),
     unique_key=['customer_key', 'valid_from'],
     on_schema_change='fail',
+    full_refresh=false,
 ) }}
 {%- set tracked = [
     'party_kind', 'customer_name', 'resident_id', 'uscc', 'org_code', 'identity_quality',
@@ -18,7 +24,7 @@
     'occupation', 'education', 'industry_code', 'ent_nature', 'ent_scale', 'credit_rating',
     'legal_rep_customer_key', 'has_mobile_conflict', 'has_address_conflict',
     'has_birth_date_conflict', 'has_gender_conflict', 'is_pre_realname', 'completeness_score',
-    'source_records',
+    'source_records', 'address_district', 'first_seen_date', 'relationship_start_date',
 ] -%}
 
 with current_version as (

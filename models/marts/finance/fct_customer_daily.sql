@@ -55,7 +55,7 @@ deposit_totals as (
         sum(case when deposit_family = 'time' then balance_cny else 0 end)
             as time_deposits_cny,
         sum(case when deposit_family = 'wealth' then balance_cny else 0 end) as wealth_cny,
-        count(*) as deposit_accounts
+        cast(count(*) as bigint) as deposit_accounts
     from deposits
     group by biz_date, customer_key
 ),
@@ -65,7 +65,7 @@ loan_totals as (
         biz_date,
         customer_key,
         sum(principal_cny) as loans_cny,
-        count(*) as loan_contracts,
+        cast(count(*) as bigint) as loan_contracts,
         max(five_class) as worst_five_class,
         max(overdue_days) as max_loan_overdue_days
     from loans
@@ -80,8 +80,9 @@ card_totals as (
             as card_outstanding_cny,
         sum(case when card_kind = 'C' then coalesce(credit_limit, 0) else 0 end)
             as credit_limit_cny,
-        sum(case when card_kind = 'C' then 1 else 0 end) as credit_cards,
-        sum(case when card_kind = 'D' then 1 else 0 end) as debit_cards,
+        -- counts are bigint on both engines (a DuckDB sum of integers is a HUGEINT)
+        cast(sum(case when card_kind = 'C' then 1 else 0 end) as bigint) as credit_cards,
+        cast(sum(case when card_kind = 'D' then 1 else 0 end) as bigint) as debit_cards,
         max(overdue_days) as max_card_overdue_days
     from cards
     group by biz_date, customer_key
@@ -111,7 +112,7 @@ products_held as (
     select
         biz_date,
         customer_key,
-        count(product_code) as products_held
+        cast(count(product_code) as bigint) as products_held
     from holdings
     group by biz_date, customer_key
 ),

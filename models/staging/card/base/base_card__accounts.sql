@@ -1,4 +1,11 @@
 {#- Every delivered card_account row (DELTA), typed; credit limits in fen and in yuan. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'card_no', 'rule': 'required'},
     {'column': 'upd_ts', 'rule': 'timestamp', 'required': true},
@@ -7,7 +14,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('card', 'card_account') }}
+    select * from {{ staging_lake_source('card', 'card_account') }}
 ),
 
 cleaned as (

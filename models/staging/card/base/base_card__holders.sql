@@ -1,5 +1,12 @@
 {#- Every delivered card_holder row (DELTA), typed and standardised, with its reject list.
     Card holders are persons. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'holder_id', 'rule': 'required'},
     {'column': 'upd_ts', 'rule': 'timestamp', 'required': true},
@@ -8,7 +15,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('card', 'card_holder') }}
+    select * from {{ staging_lake_source('card', 'card_holder') }}
 ),
 
 cleaned as {{ materialized_cte() }} (

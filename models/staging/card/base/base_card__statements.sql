@@ -1,4 +1,11 @@
 {#- Every delivered card_statement row (FULL: every credit card not closed before T), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'card_no', 'rule': 'required'},
     {'column': 'outstanding', 'rule': 'integer', 'required': true},
@@ -6,7 +13,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('card', 'card_statement') }}
+    select * from {{ staging_lake_source('card', 'card_statement') }}
 ),
 
 cleaned as (

@@ -1,4 +1,11 @@
 {#- Every delivered card_txn row (EVENT), typed; amounts in fen and in yuan. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'auth_id', 'rule': 'required'},
     {'column': 'txn_ts', 'rule': 'timestamp', 'required': true},
@@ -6,7 +13,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('card', 'card_txn') }}
+    select * from {{ staging_lake_source('card', 'card_txn') }}
 ),
 
 cleaned as (

@@ -1,11 +1,18 @@
 {#- Every delivered chan_consent row (EVENT), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'event_id', 'rule': 'required'},
     {'column': 'event_ts', 'rule': 'timestamp', 'required': true},
 ] -%}
 
 with source as (
-    select * from {{ lake_source('chan', 'chan_consent') }}
+    select * from {{ staging_lake_source('chan', 'chan_consent') }}
 ),
 
 cleaned as (

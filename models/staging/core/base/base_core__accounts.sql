@@ -1,4 +1,11 @@
 {#- Every delivered core_account row (DELTA), typed, with its reject list. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'acct_no', 'rule': 'required'},
     {'column': 'upd_ts', 'rule': 'timestamp', 'required': true},
@@ -7,7 +14,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('core', 'core_account') }}
+    select * from {{ staging_lake_source('core', 'core_account') }}
 ),
 
 cleaned as (

@@ -1,4 +1,11 @@
 {#- Every delivered core_balance row (FULL: every account not closed before T), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'acct_no', 'rule': 'required'},
     {'column': 'balance', 'rule': 'decimal', 'required': true},
@@ -6,7 +13,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('core', 'core_balance') }}
+    select * from {{ staging_lake_source('core', 'core_balance') }}
 ),
 
 cleaned as (

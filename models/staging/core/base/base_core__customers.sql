@@ -1,5 +1,12 @@
 {#- Every delivered core_customer row, typed and standardised, with its reject list.
     stg_core__customers keeps the rows no reject excludes; stg_rejects lists the rejects. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'cust_no', 'rule': 'required'},
     {'column': 'upd_ts', 'rule': 'timestamp', 'required': true},
@@ -8,7 +15,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('core', 'core_customer') }}
+    select * from {{ staging_lake_source('core', 'core_customer') }}
 ),
 
 cleaned as {{ materialized_cte() }} (

@@ -1,11 +1,18 @@
 {#- Every delivered core_fx_rate row (FULL: the day's rate to CNY per currency), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'currency', 'rule': 'required'},
     {'column': 'rate_to_cny', 'rule': 'decimal', 'required': true, 'precision': 18, 'scale': 6},
 ] -%}
 
 with source as (
-    select * from {{ lake_source('core', 'core_fx_rate') }}
+    select * from {{ staging_lake_source('core', 'core_fx_rate') }}
 ),
 
 cleaned as (

@@ -1,4 +1,11 @@
 {#- Every delivered core_txn row (EVENT: the transactions of day T), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'txn_id', 'rule': 'required'},
     {'column': 'txn_ts', 'rule': 'timestamp', 'required': true},
@@ -6,7 +13,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('core', 'core_txn') }}
+    select * from {{ staging_lake_source('core', 'core_txn') }}
 ),
 
 cleaned as (

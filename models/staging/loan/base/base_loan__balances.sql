@@ -1,4 +1,11 @@
 {#- Every delivered loan_balance row (FULL: every contract not settled before T), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'contract_no', 'rule': 'required'},
     {'column': 'principal_balance', 'rule': 'decimal', 'required': true},
@@ -6,7 +13,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('loan', 'loan_balance') }}
+    select * from {{ staging_lake_source('loan', 'loan_balance') }}
 ),
 
 cleaned as (

@@ -1,4 +1,11 @@
 {#- Every delivered loan_contract row (DELTA), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'contract_no', 'rule': 'required'},
     {'column': 'upd_ts', 'rule': 'timestamp', 'required': true},
@@ -9,7 +16,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('loan', 'loan_contract') }}
+    select * from {{ staging_lake_source('loan', 'loan_contract') }}
 ),
 
 cleaned as (

@@ -1,5 +1,12 @@
 {#- Every delivered loan_customer row (DELTA): persons and enterprises (cust_kind), typed and
     standardised, with the legal representative's resident id checked too. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'loan_cust_id', 'rule': 'required'},
     {'column': 'upd_ts', 'rule': 'timestamp', 'required': true},
@@ -9,7 +16,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('loan', 'loan_customer') }}
+    select * from {{ staging_lake_source('loan', 'loan_customer') }}
 ),
 
 cleaned as {{ materialized_cte() }} (

@@ -1,4 +1,11 @@
 {#- Every delivered org_branch row (FULL: the whole branch tree each day), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'branch_code', 'rule': 'required'},
     {'column': 'branch_level', 'rule': 'integer'},
@@ -6,7 +13,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('org', 'org_branch') }}
+    select * from {{ staging_lake_source('org', 'org_branch') }}
 ),
 
 cleaned as (

@@ -1,5 +1,12 @@
 {#- Every delivered org_rm_assignment row (FULL), typed. end_date keeps 9999-12-31 for a
     current assignment (the column's meaning is the open end). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'source_system', 'rule': 'required'},
     {'column': 'source_cust_no', 'rule': 'required'},
@@ -8,7 +15,7 @@
 ] -%}
 
 with source as (
-    select * from {{ lake_source('org', 'org_rm_assignment') }}
+    select * from {{ staging_lake_source('org', 'org_rm_assignment') }}
 ),
 
 cleaned as (

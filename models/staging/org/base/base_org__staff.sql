@@ -1,11 +1,18 @@
 {#- Every delivered org_staff row (FULL), typed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=biz_date_incremental_strategy(),
+    unique_key='biz_date',
+    partition_by=['biz_date'],
+    on_schema_change='fail',
+) }}
 {%- set checks = [
     {'column': 'staff_id', 'rule': 'required'},
     {'column': 'hire_date', 'rule': 'date'},
 ] -%}
 
 with source as (
-    select * from {{ lake_source('org', 'org_staff') }}
+    select * from {{ staging_lake_source('org', 'org_staff') }}
 ),
 
 cleaned as (
