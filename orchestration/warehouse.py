@@ -346,12 +346,13 @@ def attach(con: Any, alias: str, wh: Warehouse | None = None) -> None:
 
 
 def table_names(wh: Warehouse | None = None) -> set[str]:
-    """``schema.table`` of every stored table (DuckDB: tables and views; Spark: tables)."""
+    """``schema.table`` of every table and view (Spark: tables with files, recorded views)."""
     wh = wh or current()
     if not wh.exists():
         return set()
     if wh.engine == "spark":
-        return {f"{s}.{t}" for s, t in spark_tables(wh.location)}
+        views = {v.key for v in spark_views(wh.location)}
+        return {f"{s}.{t}" for s, t in spark_tables(wh.location)} | views
     with connect(wh) as con:
         rows = con.sql("select table_schema, table_name from information_schema.tables")
         return {f"{s}.{t}" for s, t in rows.fetchall()}
