@@ -198,3 +198,20 @@ def test_missing_warehouse_is_an_error(data_dir: Path, monkeypatch: pytest.Monke
     with pytest.raises(warehouse.WarehouseError, match="does not exist"), warehouse.connect():
         pass
     assert warehouse.table_names() == set()
+
+
+def test_the_dbt_asset_records_spark_views_only_on_spark(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.dbt.assets import record_views_for_readers
+
+    target = tmp_path / "target"
+    target.mkdir()
+    _manifest(target / "manifest.json", {"staging.stg_x": ("select * from staging.base_x", [])})
+    spark = data_dir / "warehouse" / "spark"
+    monkeypatch.delenv("CRM_ENGINE", raising=False)
+    record_views_for_readers(target, logging.getLogger("test"))
+    assert not (spark / warehouse.VIEWS_FILE).exists()  # DuckDB keeps its own views
+    monkeypatch.setenv("CRM_ENGINE", "spark")
+    record_views_for_readers(target, logging.getLogger("test"))
+    assert [v.key for v in warehouse.spark_views(spark)] == ["staging.stg_x"]
