@@ -5,6 +5,7 @@
     rows, per business date and currency (or per code for core_txn / card_txn). Rows whose
     amount is not a number are NULL in staging and left out of both totals and counts; a table
     delivered empty has a zero control row and no typed group.
+    The nightly run of T checks T only (staging_test_date_filter), any other run every date.
 -#}
 {%- set measures = [
     ('core_balance', 'base_core__balances', 'balance', 'balance', 'currency', true),
@@ -29,6 +30,7 @@ with control as (
         ct.row_count,
         ct.total
     from {{ lake_source('lake_control', 'control_totals') }} as ct
+    where {{ staging_test_date_filter('ct.biz_date') }}
 ),
 
 typed as (
@@ -49,6 +51,7 @@ typed as (
             count(base.{{ col }}) as row_count,
             coalesce(sum(base.{{ col }}), 0) as total
         from {{ ref(model) }} as base
+        where {{ staging_test_date_filter('base.biz_date') }}
         group by all
         {%- if not loop.last %}
             union all

@@ -1,7 +1,8 @@
 {#-
     Nothing is lost between the lake and staging: for every table and business date the
     extractor reconciled, its raw rows = rows of the stg_ model + records stg_rejects excluded.
-    Returns the tables and dates where that does not hold.
+    Returns the tables and dates where that does not hold. The nightly run of T checks T only
+    (staging_test_date_filter), any other run every date.
 -#}
 {%- set models = [
     ('core_customer', 'stg_core__customers'),
@@ -28,6 +29,7 @@ with control as (
         rec.biz_date,
         rec.raw_rows
     from {{ lake_source('lake_control', 'reconciliation') }} as rec
+    where {{ staging_test_date_filter('rec.biz_date') }}
 ),
 
 staged as (
@@ -37,6 +39,7 @@ staged as (
             stg.biz_date,
             count(*) as staged_rows
         from {{ ref(model) }} as stg
+        where {{ staging_test_date_filter('stg.biz_date') }}
         group by stg.biz_date
         {%- if not loop.last %}
             union all
@@ -50,7 +53,7 @@ excluded as (
         rej.biz_date,
         count(distinct rej.source_file || ':' || rej.line_no) as excluded_rows
     from {{ ref('stg_rejects') }} as rej
-    where rej.excludes_record
+    where rej.excludes_record and {{ staging_test_date_filter('rej.biz_date') }}
     group by rej.table_name, rej.biz_date
 ),
 

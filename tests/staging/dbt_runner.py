@@ -14,8 +14,11 @@ from pathlib import Path
 from crmwh.config import project_dir
 
 
-def run_dbt(args: list[str], data_dir: Path, work_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <args>` with CRM_DATA_DIR=data_dir; raise with dbt's output if it fails."""
+def run_dbt(
+    args: list[str], data_dir: Path, work_dir: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `dbt <args>` with CRM_DATA_DIR=data_dir (and extra_env, e.g. the orchestrator's
+    CRM_BIZ_DATE); raise with dbt's output if it fails."""
     (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -24,6 +27,7 @@ def run_dbt(args: list[str], data_dir: Path, work_dir: Path) -> subprocess.Compl
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_TARGET_PATH": str(work_dir / "target"),
         "DBT_LOG_PATH": str(work_dir / "logs"),
+        **(extra_env or {}),
     }
     dbt = Path(sys.executable).parent / "dbt"
     proc = subprocess.run(

@@ -1,0 +1,78 @@
+"""A nightly staging run reads T's lake partition only, keeps history, and tests T only.
+
+Issue 5: a daily run's cost must follow T's volume, not history. The staging base models are
+incremental by biz_date: on the orchestrator's run of T (date in env CRM_BIZ_DATE) they read
+lake/raw/<system>/<table>/biz_date=T/ alone and replace T's rows; a --full-refresh (the rebuild
+after a re-delivery) re-reads the whole lake. To tell the two apart, D1's files of one table are
+removed from the lake after the first build: the nightly run of D2 must not notice (history is
+neither re-read nor erased), the rebuild must.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.staging.dbt_runner import run_dbt
+from tests.staging.tiny_lake import D1, D2, build_tiny_lake
+
+
+def _counts(data_dir: Path) -> dict[tuple[str, str], int]:
+    with duckdb.connect(str(data_dir / "warehouse" / "crm.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select 'balances', cast(biz_date as varchar), count(*) "
+            "from staging.stg_core__balances group by all "
+            "union all select 'rejects', cast(biz_date as varchar), count(*) "
+            "from staging.stg_rejects group by all"
+        ).fetchall()
+    return {(kind, day): n for kind, day, n in rows}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    tmp = tmp_path_factory.mktemp("daily")
+    data_dir = tmp / "data"
+    build_tiny_lake(data_dir / "lake")
+    run_dbt(["run", "--select", "staging"], data_dir, tmp)  # first build: the whole lake
+    first = _counts(data_dir)
+    shutil.rmtree(data_dir / "lake" / "raw" / "core" / "core_balance" / f"biz_date={D1}")
+    nightly = {"CRM_BIZ_DATE": D2.isoformat()}
+    run_dbt(["run", "--select", "staging"], data_dir, tmp, nightly)
+    after_nightly = _counts(data_dir)
+    run_dbt(["test", "--select", "stg_rejects"], data_dir, tmp, nightly)
+    compiled = (
+        tmp / "target" / "compiled" / "bank_crm" / "models" / "staging" / "_staging__models.yml"
+    )
+    scoped_sql = (compiled / "not_null_stg_rejects_reason.sql").read_text()
+    run_dbt(["run", "--select", "staging", "--full-refresh"], data_dir, tmp, nightly)
+    after_rebuild = _counts(data_dir)
+    return {
+        "first": first,
+        "nightly": after_nightly,
+        "rebuild": after_rebuild,
+        "scoped_sql": scoped_sql,
+    }
+
+
+def test_nightly_run_keeps_history_it_no_longer_reads(runs) -> None:
+    first, nightly = runs["first"], runs["nightly"]
+    assert first[("balances", str(D1))] > 0 and first[("balances", str(D2))] > 0
+    # D1's balances stay although their files are gone: history is not re-read or erased
+    assert nightly[("balances", str(D1))] == first[("balances", str(D1))]
+
+
+def test_nightly_run_replaces_t_instead_of_adding_to_it(runs) -> None:
+    assert runs["nightly"] == runs["first"]
+
+
+def test_rebuild_rereads_the_whole_lake(runs) -> None:
+    rebuilt = runs["rebuild"]
+    assert ("balances", str(D1)) not in rebuilt  # the files are gone, so are the rows
+    assert rebuilt[("balances", str(D2))] == runs["first"][("balances", str(D2))]
+
+
+def test_nightly_data_tests_check_t_only(runs) -> None:
+    assert f"biz_date = cast('{D2}' as date)" in runs["scoped_sql"]
