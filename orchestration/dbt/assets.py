@@ -6,7 +6,9 @@ dbt runs as a subprocess through ``DbtCliResource``. Sources map to the raw extr
 The profile's target follows ``CRM_ENGINE`` (profiles.yml), so the same asset builds on DuckDB
 or on Spark. With dbt-spark's session mode Spark runs inside the dbt subprocess (its own JVM,
 started and ended with each invocation, one thread as the profile says); nothing Spark runs in
-the Dagster process for the build.
+the Dagster process for the build. The ``warehouse_writer`` pool (one at a time) matters on
+Spark too: session mode keeps its metastore in an embedded Derby database that only one JVM
+can open, so two dbt-spark processes must never overlap.
 """
 
 import datetime as dt
