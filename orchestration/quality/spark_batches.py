@@ -116,6 +116,8 @@ def ensure_catalog(spark: Any, spark_dir: Path) -> None:
         views_file.stat().st_mtime_ns if views_file.is_file() else 0,
     )
     if _CATALOG.get("stamp") == stamp and _CATALOG.get("spark") is spark:
+        # same tables: only their files may have changed (a new partition, a rebuilt table)
+        spark.catalog.refreshByPath(str(spark_dir))
         return
     schemas = {schema for schema, _ in tables} | {
         v.schema for v in warehouse.spark_views(spark_dir)
