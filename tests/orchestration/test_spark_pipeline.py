@@ -12,6 +12,7 @@ Run with ``pytest -m spark tests/orchestration`` (needs the [spark] extra and Ja
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -126,6 +127,10 @@ def test_gates_on_spark_give_the_duckdb_verdicts(on_engine) -> None:
     assert _verdicts(on_spark) == _verdicts(on_duckdb)
     assert all("Spark table" in (o.source or "") for o in on_spark), [o.source for o in on_spark]
     assert all(o.rows and o.rows > 0 for o in on_spark)
+    for o in on_spark:  # validated by GX's Spark execution engine, not pandas
+        meta = json.loads(Path(o.result_path).read_text())["validation_result"]["meta"]
+        assert meta["active_batch_definition"]["datasource_name"] == "crmwh_spark"
+        assert meta["batch_spec"]["batch_data"] == "SparkDataFrame"
 
 
 def _corrupt_copy(bank: Path, target: Path) -> Path:
