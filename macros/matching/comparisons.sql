@@ -110,14 +110,16 @@
         when {{ l }}.cert_15_form = {{ r }}.cert_15_form then 'first17'
         when
             length({{ l }}.cert_15_form) = length({{ r }}.cert_15_form)
-            and regexp_matches({{ l }}.cert_15_form || {{ r }}.cert_15_form, '[A-WYZ]')
+            and {{ regex_contains(
+                '(' ~ l ~ '.cert_15_form || ' ~ r ~ '.cert_15_form)', '[A-WYZ]'
+            ) }}
             and {{ edit_distance(l ~ '.cert_15_form', r ~ '.cert_15_form') }} = 1
             then 'near'
         when
             abs(length({{ l }}.cert_15_form) - length({{ r }}.cert_15_form)) = 1
             and (
-                starts_with({{ l }}.cert_15_form, {{ r }}.cert_15_form)
-                or starts_with({{ r }}.cert_15_form, {{ l }}.cert_15_form)
+                left({{ l }}.cert_15_form, length({{ r }}.cert_15_form)) = {{ r }}.cert_15_form
+                or left({{ r }}.cert_15_form, length({{ l }}.cert_15_form)) = {{ l }}.cert_15_form
             )
             then 'near'
         else 'other'

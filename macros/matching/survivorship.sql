@@ -20,7 +20,8 @@
 {%- endmacro %}
 
 {#- Incremental strategy of a history (valid_from / valid_to) table keyed by
-    (key, valid_from): delete+insert on DuckDB, merge on Spark (Delta/Iceberg tables). -#}
+    (key, valid_from): delete+insert on both engines (on Spark's Parquet tables, which have no
+    MERGE or DELETE, a rewrite of the table: macros/spark/incremental.sql). -#}
 {% macro history_incremental_strategy() -%}
     {%- if adapter is defined -%}
         {{ return(adapter.dispatch('history_incremental_strategy', 'bank_crm')()) }}
@@ -34,7 +35,7 @@
 {%- endmacro %}
 
 {% macro spark__history_incremental_strategy() -%}
-    {{ return('merge') }}
+    {{ return('delete+insert') }}
 {%- endmacro %}
 
 {#- Days before a date (date minus n days), portable. -#}

@@ -29,3 +29,12 @@
     group by xref.{{ column_name }}
     having count(distinct records.anchor_key) > 1
 {%- endtest %}
+
+{#- Connected components converged: no record keeps a link into another component
+    (column_name flags such records; macro connected_components). Fails with the records whose
+    component labelling did not settle. -#}
+{% test component_labels_converged(model, column_name) -%}
+    select *
+    from {{ model }}
+    where {{ column_name }}
+{%- endtest %}

@@ -37,3 +37,25 @@
 {% macro spark__iso_day_of_week(date_expr) -%}
     cast(extract(dow_iso from {{ date_expr }}) as bigint)
 {%- endmacro %}
+
+{#- round(x, digits) of a DOUBLE exactly as DuckDB rounds it: round(x * 10^digits) / 10^digits,
+    half away from zero on the scaled double. Spark's round(double, d) rounds the double's exact
+    binary value instead, so 12345.675 (stored as 12345.67499...) gives .67 there and .68 on
+    DuckDB; money averages and spreads hit such halves often. Callers pass a DOUBLE expression
+    (cast a decimal numerator to double before dividing: that is what DuckDB's decimal division
+    does), so both engines compute the same double and round it the same way. -#}
+{% macro round_double(expr, digits) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('round_double', 'bank_crm')(expr, digits) }}
+    {%- else -%}
+        {{ default__round_double(expr, digits) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__round_double(expr, digits) -%}
+    round({{ expr }}, {{ digits }})
+{%- endmacro %}
+
+{% macro spark__round_double(expr, digits) -%}
+    (round(({{ expr }}) * {{ 10 ** digits }}D, 0) / {{ 10 ** digits }}D)
+{%- endmacro %}

@@ -6,10 +6,8 @@
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
     on_schema_change='fail',
-    post_hook=[
-        "delete from {{ this }} where biz_date < {{ current_biz_date() }}"
-        ~ " and not {{ is_month_end('biz_date') }}"
-    ],
+    partition_by=['biz_date'],
+    post_hook=["{{ drop_superseded_snapshots(this) }}"],
 ) }}
 {%- set deposit_products = ['d01', 't03', 't06', 't12', 't24', 't36', 't60', 'c01', 'c02',
     'n01', 'w01'] %}

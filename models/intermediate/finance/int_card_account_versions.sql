@@ -31,7 +31,7 @@ ranked as (
         upd_ts,
         _line_no,
         row_number() over (
-            partition by card_key, biz_date
+            partition by {{ card_key('card_no') }}, biz_date
             order by upd_ts desc, _line_no desc
         ) as version_rank
     from delivered

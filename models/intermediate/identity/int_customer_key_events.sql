@@ -11,6 +11,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
 
@@ -79,7 +80,7 @@ events as (
     select
         customer_key,
         'new' as event,
-        cast(null as varchar) as other_key,
+        cast(null as string) as other_key,
         records,
         'first delivery, linked by ' || first_rule
         || case when last_rule != first_rule then ', ' || last_rule else '' end as reason

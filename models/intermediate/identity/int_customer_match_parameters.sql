@@ -1,6 +1,7 @@
 {#- Fellegi-Sunter parameters of the probabilistic stage, estimated from the data of the day:
       u = P(level | two different customers), from pseudo-random record pairs (records hashed
-          into groups so that about a million pairs are compared whatever the bank's size);
+          into groups so that about var('identity_u_sample_pairs', 1000000) pairs are compared
+          whatever the bank's size);
       m = P(level | the same customer), from the pairs the deterministic stage already proved
           (records sharing a valid identity number or organization code).
     Both with a +0.5 (Jeffreys) smoothing so an unseen level keeps a finite weight. Two
@@ -20,6 +21,7 @@
     'id': ['first17', 'near', 'other'],
 } -%}
 {%- set id_m = {'first17': 0.60, 'near': 0.30, 'other': 0.10} -%}
+{%- set sample_pairs = var('identity_u_sample_pairs', 1000000) | int -%}
 
 with records as (
     select * from {{ ref('int_customer_records_anchored') }}
@@ -36,7 +38,12 @@ numbered as (
 grouped as (
     select
         *,
-        mod(pair_rn, cast(greatest(1, ceil(kind_records * kind_records / 2000000.0)) as bigint))
+        mod(
+            pair_rn,
+            cast(
+                greatest(1, ceil(kind_records * kind_records / {{ 2 * sample_pairs }}.0)) as bigint
+            )
+        )
             as pair_group
     from numbered
 ),
@@ -85,20 +92,44 @@ level_grid as (
 
 {%- for sample in ['random', 'proven'] %}
 
+    {#- One pass over the pairs for every comparison (grouping sets): in each grouping only
+        that comparison's level is set, the others are NULL. #}
+    {{ sample }}_grouped as (
+        select
+            party_kind,
+            {%- for comparison in levels %}
+                {{ comparison }}_level,
+            {%- endfor %}
+            count(*) as pairs
+        from {{ sample }}_pairs
+        group by grouping sets (
+            {%- for comparison in levels %}
+                (party_kind, {{ comparison }}_level){{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    ),
+
     {{ sample }}_counts as (
-        {%- for comparison in levels %}
-            select
-                party_kind,
-                '{{ comparison }}' as comparison,
-                {{ comparison }}_level as comparison_level,
-                count(*) as pairs
-            from {{ sample }}_pairs
-            where {{ comparison }}_level != 'null'
-            group by party_kind, {{ comparison }}_level
-            {%- if not loop.last %}
-                union all
-            {%- endif %}
-        {%- endfor %}
+        select
+            party_kind,
+            case
+                {%- for comparison in levels %}
+                    when {{ comparison }}_level is not null then '{{ comparison }}'
+                {%- endfor %}
+            end as comparison,
+            coalesce(
+                {%- for comparison in levels %}
+                    {{ comparison }}_level{{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as comparison_level,
+            pairs
+        from {{ sample }}_grouped
+        where
+            coalesce(
+                {%- for comparison in levels %}
+                    {{ comparison }}_level{{ ',' if not loop.last }}
+                {%- endfor %}
+            ) != 'null'
     ),
 {%- endfor %}
 
@@ -109,12 +140,12 @@ estimated as (
         level_grid.comparison_level,
         coalesce(proven.pairs, 0) as proven_pairs,
         coalesce(random.pairs, 0) as random_pairs,
-        (coalesce(proven.pairs, 0) + 0.5) / (
+        (cast(coalesce(proven.pairs, 0) as double) + 0.5) / (
             sum(coalesce(proven.pairs, 0)) over (
                 partition by level_grid.party_kind, level_grid.comparison
             ) + 0.5 * level_grid.level_count
         ) as m_estimated,
-        (coalesce(random.pairs, 0) + 0.5) / (
+        (cast(coalesce(random.pairs, 0) as double) + 0.5) / (
             sum(coalesce(random.pairs, 0)) over (
                 partition by level_grid.party_kind, level_grid.comparison
             ) + 0.5 * level_grid.level_count

@@ -25,7 +25,7 @@ block_keys as (
         party_kind,
         anchor_key,
         'nb' as block_kind,
-        name_normalized || '|' || cast(birth_date as varchar) as block_key
+        name_normalized || '|' || cast(birth_date as string) as block_key
     from records
     where party_kind = 'P' and name_normalized is not null and birth_date is not null
     union all
@@ -123,7 +123,7 @@ name_frequency as (
     select
         party_kind,
         name_normalized,
-        count(*) * 1.0 / sum(count(*)) over (partition by party_kind) as tf
+        cast(count(*) as double) / sum(count(*)) over (partition by party_kind) as tf
     from records
     where name_normalized is not null
     group by party_kind, name_normalized
@@ -133,7 +133,7 @@ birth_frequency as (
     select
         party_kind,
         birth_date,
-        count(*) * 1.0 / sum(count(*)) over (partition by party_kind) as tf
+        cast(count(*) as double) / sum(count(*)) over (partition by party_kind) as tf
     from records
     where birth_date is not null
     group by party_kind, birth_date

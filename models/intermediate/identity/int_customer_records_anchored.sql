@@ -150,7 +150,7 @@ name_groups as (
         anchor_key,
         name_normalized,
         name_label,
-        count(distinct name_label) over (partition by anchor_key) as name_group_count
+        {{ count_distinct_over('name_label', 'anchor_key') }} as name_group_count
     from name_labels_3
 ),
 

@@ -6,7 +6,10 @@
       var('identity_ambiguity_margin') bits; otherwise it is ambiguous and joins none (a false
       merge shows one customer another's money).
     - Unanchored, non-ambiguous records above the threshold with each other form connected
-      components (min-label propagation by recursive CTE). A component whose attached members
+      components (macro connected_components: a recursive CTE on DuckDB, a fixed number of
+      label-propagation rounds on Spark; is_component_unsettled flags a record with a link
+      into another component: false once the labelling converged, else a data test fails). A
+      component whose attached members
       all joined the same anchored cluster joins it whole; otherwise each member keeps its own
       attachment and the unattached members form a cluster of their own.
     A link also needs corroboration beyond name and birth date: the same mobile, the same
@@ -17,7 +20,7 @@
 {%- set threshold = var('identity_match_threshold', 18) -%}
 {%- set margin = var('identity_ambiguity_margin', 10) -%}
 
-with recursive records as (
+{{ with_recursive() }} records as (
     select * from {{ ref('int_customer_records_anchored') }}
 ),
 
@@ -93,48 +96,72 @@ edges as (
     from free_edges
 ),
 
-reach (record_id, label) as (
-    select distinct
-        record_id,
-        record_id as label
-    from edges
-    union
+{{ connected_components('edges') }},
+
+component_check as (
+    {#- Each record of a component once, with its label and the smallest label of its
+        neighbourhood (itself and its links): they differ only if the labelling did not
+        converge. Read once, like each step below: on Spark every reference of a CTE inlines
+        the whole labelling again. -#}
     select
-        edges.other_record_id as record_id,
-        reach.label
-    from reach
-    inner join edges on reach.record_id = edges.record_id
+        neighbourhood.record_id,
+        max(
+            case
+                when neighbourhood.other_record_id = neighbourhood.record_id
+                    then components.component_id
+            end
+        ) as component_id,
+        min(components.component_id) as neighbourhood_min_id
+    from (
+        select
+            record_id,
+            other_record_id
+        from edges
+        union all
+        select distinct
+            record_id,
+            record_id as other_record_id
+        from edges
+    ) as neighbourhood
+    inner join components on neighbourhood.other_record_id = components.record_id
+    group by neighbourhood.record_id
 ),
 
-components as (
+component_members as (
+    {#- A component joins an anchored cluster whole when its attached members all joined
+        the same one (component_anchors = 1). -#}
     select
-        record_id,
-        min(label) as component_id
-    from reach
-    group by record_id
-),
-
-component_anchors as (
-    select
-        components.component_id,
-        count(distinct attached.anchor_key) as anchors,
-        min(attached.anchor_key) as anchor_key
-    from components
-    inner join attached
-        on components.record_id = attached.record_id and not attached.is_ambiguous
-    group by components.component_id
+        component_check.record_id,
+        component_check.component_id,
+        component_check.neighbourhood_min_id != component_check.component_id
+            as is_component_unsettled,
+        {{ count_distinct_over(
+            'case when not attached.is_ambiguous then attached.anchor_key end',
+            'component_check.component_id'
+        ) }} as component_anchors,
+        min(case when not attached.is_ambiguous then attached.anchor_key end)
+            over (partition by component_check.component_id)
+            as component_anchor_key
+    from component_check
+    left join attached on component_check.record_id = attached.record_id
 ),
 
 component_weights as (
     select
-        components.record_id,
-        max(free_edges.match_weight) as match_weight
-    from components
-    inner join free_edges
-        on
-            components.record_id = free_edges.record_id
-            or components.record_id = free_edges.other_record_id
-    group by components.record_id
+        record_id,
+        max(match_weight) as match_weight
+    from (
+        select
+            record_id,
+            match_weight
+        from free_edges
+        union all
+        select
+            other_record_id as record_id,
+            match_weight
+        from free_edges
+    ) as incident
+    group by record_id
 ),
 
 assigned as (
@@ -148,9 +175,12 @@ assigned as (
             when records.anchor_key is not null then records.anchor_cluster
             when attached.anchor_key is not null and not attached.is_ambiguous
                 then attached.anchor_key
-            when component_anchors.anchors = 1 and not coalesce(attached.is_ambiguous, false)
-                then component_anchors.anchor_key
-            when components.component_id is not null then 'U' || components.component_id
+            when
+                component_members.component_anchors = 1
+                and not coalesce(attached.is_ambiguous, false)
+                then component_members.component_anchor_key
+            when component_members.component_id is not null
+                then 'U' || component_members.component_id
             else 'S' || records.record_id
         end as cluster_id,
         case
@@ -158,8 +188,8 @@ assigned as (
             when attached.is_ambiguous then 'ambiguous'
             when
                 attached.anchor_key is not null
-                or component_anchors.anchors = 1
-                or components.component_id is not null
+                or component_members.component_anchors = 1
+                or component_members.component_id is not null
                 then 'probabilistic'
         end as link_rule,
         case
@@ -169,11 +199,12 @@ assigned as (
             else coalesce(component_weights.match_weight, attached.match_weight)
         end as match_score,
         coalesce(attached.is_ambiguous, false) as is_ambiguous,
-        attached.runner_up_weight
+        attached.runner_up_weight,
+        component_members.component_id,
+        coalesce(component_members.is_component_unsettled, false) as is_component_unsettled
     from records
     left join attached on records.record_id = attached.record_id
-    left join components on records.record_id = components.record_id
-    left join component_anchors on components.component_id = component_anchors.component_id
+    left join component_members on records.record_id = component_members.record_id
     left join component_weights on records.record_id = component_weights.record_id
 )
 

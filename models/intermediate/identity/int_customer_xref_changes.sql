@@ -9,6 +9,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
 
@@ -40,9 +41,9 @@ with xref as (
 {% else %}
     previous as (
         select
-            cast(null as varchar) as source_system,
-            cast(null as varchar) as source_customer_no,
-            cast(null as varchar) as customer_key
+            cast(null as string) as source_system,
+            cast(null as string) as source_customer_no,
+            cast(null as string) as customer_key
         where false
     ),
 {% endif %}

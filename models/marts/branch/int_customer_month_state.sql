@@ -20,10 +20,8 @@
     unique_key='biz_date',
     schema='intermediate',
     on_schema_change='fail',
-    post_hook=[
-        "delete from {{ this }} where biz_date < {{ current_biz_date() }}"
-        ~ " and not {{ is_month_end('biz_date') }}"
-    ],
+    partition_by=['biz_date'],
+    post_hook=["{{ drop_superseded_snapshots(this) }}"],
 ) }}
 {%- set lookback = mart_param('channel_lookback_days') | int %}
 {%- set channels = ['CNT', 'ATM', 'MOB', 'WEB', 'POS', 'SYS'] %}

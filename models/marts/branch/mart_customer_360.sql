@@ -19,10 +19,8 @@
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
     on_schema_change='fail',
-    post_hook=[
-        "delete from {{ this }} where biz_date < {{ current_biz_date() }}"
-        ~ " and not {{ is_month_end('biz_date') }}"
-    ],
+    partition_by=['biz_date'],
+    post_hook=["{{ drop_superseded_snapshots(this) }}"],
 ) }}
 {%- set deposit_products = ['D01', 'T03', 'T06', 'T12', 'T24', 'T36', 'T60', 'C01', 'C02',
     'N01', 'W01'] %}
@@ -53,8 +51,10 @@ deposits_by_product as (
         balances.biz_date,
         balances.customer_key,
     {%- for code in deposit_products %}
-        sum(case when balances.product_code = '{{ code }}' then balances.balance_cny else 0 end)
-            as balance_{{ code | lower }}_cny{{ ',' if not loop.last }}
+        cast(
+            sum(case when balances.product_code = '{{ code }}' then balances.balance_cny else 0 end)
+            as decimal(38, 2)
+        ) as balance_{{ code | lower }}_cny{{ ',' if not loop.last }}
     {%- endfor %}
     from {{ ref('fct_deposit_balance_daily') }} as balances
     inner join snapshot_dates on balances.biz_date = snapshot_dates.biz_date
@@ -136,7 +136,6 @@ golden as (
     where version_rank = 1
 ),
 
-
 final as (
     select
         customers.biz_date,
@@ -164,8 +163,10 @@ final as (
         golden.relationship_start_date,
         ---------- assets
         customers.aum_cny,
-        cast(round(state.aum_sum_mtd / state.month_days, 2) as decimal(38, 2))
-            as month_avg_aum_cny,
+        cast(
+            {{ round_double('cast(state.aum_sum_mtd as double) / state.month_days', 2) }}
+            as decimal(38, 2)
+        ) as month_avg_aum_cny,
         customers.deposits_cny,
         customers.demand_deposits_cny,
         customers.time_deposits_cny,

@@ -61,7 +61,8 @@ months as (
         biz_date as as_of_date,
         is_month_end as is_month_complete,
         month_days,
-        cast(round(aum_sum_mtd / month_days, 2) as decimal(38, 2)) as month_avg_aum_cny,
+        cast({{ round_double('cast(aum_sum_mtd as double) / month_days', 2) }} as decimal(38, 2))
+            as month_avg_aum_cny,
         {{ tier_rank_of_aum('aum_sum_mtd / month_days') }} as qualifying_tier_rank
     from state
     where recency = 1 and days_present_mtd > 0

@@ -54,41 +54,46 @@ valued as (
         latest.month_days,
         cast(customers.accounts_count as bigint) as accounts_count,
         latest.counter_txns_mtd,
-        cast(round(latest.aum_sum_mtd / latest.month_days, 2) as decimal(38, 2))
-            as month_avg_aum_cny,
-        cast(round(latest.loans_sum_mtd / latest.month_days, 2) as decimal(38, 2))
-            as month_avg_loans_cny,
-        cast(round(
-            (
-                latest.demand_sum_mtd
-                * ({{ mart_param('ftp_demand_rate') }} - {{ mart_param('paid_demand_rate') }})
-                + latest.time_sum_mtd
-                * ({{ mart_param('ftp_time_rate') }} - {{ mart_param('paid_time_rate') }})
-            ) / 360,
-            2
-        ) as decimal(38, 2)) as deposit_spread_cny,
+        -- divisions in double (as DuckDB divides decimals) rounded by round_double: the same
+        -- double rounded the same way on both engines (macros/spark/portable.sql)
         cast(
-            round(latest.wealth_sum_mtd * {{ mart_param('wealth_fee_rate') }} / 360, 2)
+            {{ round_double('cast(latest.aum_sum_mtd as double) / latest.month_days', 2) }}
             as decimal(38, 2)
-        ) as wealth_fee_cny,
-        cast(round(
-            latest.loan_interest_mtd
-            - latest.loans_sum_mtd * {{ mart_param('ftp_loan_rate') }} / 360,
+        ) as month_avg_aum_cny,
+        cast(
+            {{ round_double('cast(latest.loans_sum_mtd as double) / latest.month_days', 2) }}
+            as decimal(38, 2)
+        ) as month_avg_loans_cny,
+        cast({{ round_double(
+            "cast(latest.demand_sum_mtd * (" ~ mart_param('ftp_demand_rate') ~ " - "
+            ~ mart_param('paid_demand_rate') ~ ") + latest.time_sum_mtd * ("
+            ~ mart_param('ftp_time_rate') ~ " - " ~ mart_param('paid_time_rate')
+            ~ ") as double) / 360",
             2
-        ) as decimal(38, 2)) as loan_spread_cny,
-        cast(round(
-            latest.card_purchases_mtd * {{ mart_param('card_interchange_rate') }}
-            + latest.card_fees_mtd
-            + latest.card_outstanding_sum_mtd * {{ mart_param('card_revolving_share') }}
-            * {{ mart_param('card_revolving_rate') }} / 360,
+        ) }} as decimal(38, 2)) as deposit_spread_cny,
+        cast({{ round_double(
+            "cast(latest.wealth_sum_mtd * " ~ mart_param('wealth_fee_rate') ~ " as double) / 360",
             2
-        ) as decimal(38, 2)) as card_income_cny,
-        cast(round(
-            coalesce(customers.accounts_count, 0) * {{ mart_param('cost_per_account_month') }}
-            * latest.month_days / 30
-            + latest.counter_txns_mtd * {{ mart_param('cost_per_counter_txn') }},
+        ) }} as decimal(38, 2)) as wealth_fee_cny,
+        cast({{ round_double(
+            "cast(latest.loan_interest_mtd as double) - cast(latest.loans_sum_mtd * "
+            ~ mart_param('ftp_loan_rate') ~ " as double) / 360",
             2
-        ) as decimal(38, 2)) as cost_to_serve_cny,
+        ) }} as decimal(38, 2)) as loan_spread_cny,
+        cast({{ round_double(
+            "cast(latest.card_purchases_mtd * " ~ mart_param('card_interchange_rate')
+            ~ " + latest.card_fees_mtd as double) + cast(latest.card_outstanding_sum_mtd * "
+            ~ mart_param('card_revolving_share') ~ " * " ~ mart_param('card_revolving_rate')
+            ~ " as double) / 360",
+            2
+        ) }} as decimal(38, 2)) as card_income_cny,
+        cast({{ round_double(
+            "cast(coalesce(customers.accounts_count, 0) * "
+            ~ mart_param('cost_per_account_month') ~ " * latest.month_days as double) / 30"
+            ~ " + cast(latest.counter_txns_mtd * " ~ mart_param('cost_per_counter_txn')
+            ~ " as double)",
+            2
+        ) }} as decimal(38, 2)) as cost_to_serve_cny,
         customers.rm_staff_id,
         customers.branch_code,
         {{ branch_code_columns('customers.') }}

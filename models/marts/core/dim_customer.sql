@@ -205,7 +205,7 @@ final as (
             + case when golden.occupation is not null then 1 else 0 end
             + case when golden.education is not null then 1 else 0 end
             + case when golden.address is not null then 1 else 0 end
-        ) / 8.0 end as completeness_score,
+        ) / cast(8 as double) end as completeness_score,
         {{ identity_biz_date() }} as biz_date
     from golden
     left join legal_reps on golden.customer_key = legal_reps.customer_key

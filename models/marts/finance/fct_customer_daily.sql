@@ -47,14 +47,18 @@ deposit_totals as (
     select
         biz_date,
         customer_key,
-        sum(balance_cny) as aum_cny,
-        sum(case when deposit_family in ('demand', 'time') then balance_cny else 0 end)
-            as deposits_cny,
-        sum(case when deposit_family = 'demand' then balance_cny else 0 end)
+        -- money sums are decimal(38, 2) on both engines (Spark widens a sum by 10 digits only)
+        cast(sum(balance_cny) as decimal(38, 2)) as aum_cny,
+        cast(
+            sum(case when deposit_family in ('demand', 'time') then balance_cny else 0 end)
+            as decimal(38, 2)
+        ) as deposits_cny,
+        cast(sum(case when deposit_family = 'demand' then balance_cny else 0 end) as decimal(38, 2))
             as demand_deposits_cny,
-        sum(case when deposit_family = 'time' then balance_cny else 0 end)
+        cast(sum(case when deposit_family = 'time' then balance_cny else 0 end) as decimal(38, 2))
             as time_deposits_cny,
-        sum(case when deposit_family = 'wealth' then balance_cny else 0 end) as wealth_cny,
+        cast(sum(case when deposit_family = 'wealth' then balance_cny else 0 end) as decimal(38, 2))
+            as wealth_cny,
         cast(count(*) as bigint) as deposit_accounts
     from deposits
     group by biz_date, customer_key
@@ -64,7 +68,7 @@ loan_totals as (
     select
         biz_date,
         customer_key,
-        sum(principal_cny) as loans_cny,
+        cast(sum(principal_cny) as decimal(38, 2)) as loans_cny,
         cast(count(*) as bigint) as loan_contracts,
         max(five_class) as worst_five_class,
         max(overdue_days) as max_loan_overdue_days
@@ -76,10 +80,14 @@ card_totals as (
     select
         biz_date,
         customer_key,
-        sum(case when card_kind = 'C' then coalesce(outstanding, 0) else 0 end)
-            as card_outstanding_cny,
-        sum(case when card_kind = 'C' then coalesce(credit_limit, 0) else 0 end)
-            as credit_limit_cny,
+        cast(
+            sum(case when card_kind = 'C' then coalesce(outstanding, 0) else 0 end)
+            as decimal(38, 2)
+        ) as card_outstanding_cny,
+        cast(
+            sum(case when card_kind = 'C' then coalesce(credit_limit, 0) else 0 end)
+            as decimal(38, 2)
+        ) as credit_limit_cny,
         -- counts are bigint on both engines (a DuckDB sum of integers is a HUGEINT)
         cast(sum(case when card_kind = 'C' then 1 else 0 end) as bigint) as credit_cards,
         cast(sum(case when card_kind = 'D' then 1 else 0 end) as bigint) as debit_cards,
