@@ -30,22 +30,30 @@
 {% macro spark__load_csv_rows(model, agate_table) -%}
     {%- set batch_size = get_batch_size() -%}
     {%- set column_override = model['config'].get('column_types', {}) -%}
-    {%- set casts = [] -%}
+    {%- set types = [] -%}
     {%- for col_name in agate_table.column_names -%}
         {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
-        {%- set type = spark_type(column_override.get(col_name, inferred_type)) -%}
-        {%- do casts.append('cast(' ~ get_binding_char() ~ ' as ' ~ type ~ ')') -%}
+        {%- do types.append(spark_type(column_override.get(col_name, inferred_type))) -%}
     {%- endfor -%}
-    {%- set row_sql = '(' ~ casts | join(', ') ~ ')' -%}
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(batch_size) -%}
+        {#- An empty cell is a SQL null here, not a binding: session mode would bind
+            Python's None as the string 'None'. -#}
         {%- set bindings = [] -%}
-        {%- for row in chunk -%}
-            {%- do bindings.extend(row) -%}
-        {%- endfor -%}
         {%- set rows = [] -%}
         {%- for row in chunk -%}
-            {%- do rows.append(row_sql) -%}
+            {%- set casts = [] -%}
+            {%- for value in row -%}
+                {%- if value is none -%}
+                    {%- do casts.append('cast(null as ' ~ types[loop.index0] ~ ')') -%}
+                {%- else -%}
+                    {%- do bindings.append(value) -%}
+                    {%- do casts.append(
+                        'cast(' ~ get_binding_char() ~ ' as ' ~ types[loop.index0] ~ ')'
+                    ) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- do rows.append('(' ~ casts | join(', ') ~ ')') -%}
         {%- endfor -%}
         {%- set sql = 'insert into ' ~ this.render() ~ ' values ' ~ rows | join(', ') -%}
         {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
