@@ -57,8 +57,11 @@
     {{ return("read_parquet('" ~ path ~ "', hive_partitioning = false, union_by_name = true)") }}
 {%- endmacro %}
 
-{#- Spark: the partition's directory read as Parquet (every system delivers every date, and the
-    build of T runs only once all have). -#}
+{#- Spark: the partition's files read as Parquet, or the empty relation when T delivered none
+    (Spark fails on a path that matches no file; spark_lake_file_count, macros/spark/lake.sql). -#}
 {% macro spark__lake_partition_source(source_name, table_name, path) -%}
+    {%- if spark_lake_file_count(path) == 0 -%}
+        {{ return(spark_lake_empty_relation(source_name, table_name)) }}
+    {%- endif -%}
     {{ return('parquet.`' ~ path ~ '`') }}
 {%- endmacro %}
