@@ -2,24 +2,44 @@
 {#-
     Branch rows at every level. Data rows carry branch_l1_code..branch_l5_code of their
     reporting branch; a branch at level k owns every row whose branch_l<k>_code is its code.
-    rollup_to_branch_levels(relation_cte, measures) unions the five groupings, giving one row
+    rollup_to_branch_levels(relation_cte, measures) sums the five groupings, giving one row
     per (biz_date, branch_level, branch_code) with the sums. The KPI and completeness marts
     join it to the branch list so every branch gets a row (zeros where nothing is booked).
 -#}
 {% macro rollup_to_branch_levels(cte, sums, date_column='biz_date') -%}
-    {%- for k in [1, 2, 3, 4, 5] %}
+    {#- one pass over the rows (grouping sets), not five: on Spark every reference of a CTE
+        repeats its whole plan. In the grouping set of level k only branch_l<k>_code is set. -#}
     select
-        {{ date_column }} as biz_date,
-        {{ k }} as branch_level,
-        branch_l{{ k }}_code as branch_code,
-        {%- for name, expr in sums.items() %}
-        sum({{ expr }}) as {{ name }}{{ ',' if not loop.last }}
+        biz_date,
+        branch_level,
+        branch_code,
+        {%- for name in sums %}
+        {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ cte }}
-    where branch_l{{ k }}_code is not null
-    group by {{ date_column }}, branch_l{{ k }}_code
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    from (
+        select
+            {{ date_column }} as biz_date,
+            case
+            {%- for k in [1, 2, 3, 4, 5] %}
+                when grouping(branch_l{{ k }}_code) = 0 then {{ k }}
+            {%- endfor %}
+            end as branch_level,
+            case
+            {%- for k in [1, 2, 3, 4, 5] %}
+                when grouping(branch_l{{ k }}_code) = 0 then branch_l{{ k }}_code
+            {%- endfor %}
+            end as branch_code,
+            {%- for name, expr in sums.items() %}
+            sum({{ expr }}) as {{ name }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ cte }}
+        group by grouping sets (
+        {%- for k in [1, 2, 3, 4, 5] %}
+            ({{ date_column }}, branch_l{{ k }}_code){{ ',' if not loop.last }}
+        {%- endfor %}
+        )
+    ) as rolled
+    where branch_code is not null
 {%- endmacro %}
 
 {% macro branch_code_columns(prefix='') -%}
