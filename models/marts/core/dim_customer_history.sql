@@ -10,7 +10,7 @@
     on each past date and cannot be recomputed from today's data, so a --full-refresh (the
     orchestrator's rebuild after a re-delivery) runs it incrementally at T instead of erasing
     it; mart_customer_360's month-end rows read their attributes from it. To restart it, drop
-    the table. -#}
+    the table (also after adding a tracked attribute: a --full-refresh cannot add it). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy=history_incremental_strategy(),
