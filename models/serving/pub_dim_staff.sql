@@ -1,11 +1,18 @@
-{#- Published staff as of the business date: pseudonymous staff key (the rm_key of the marts),
-    role, status and the branch they report to with its five codes. No names (personal data
-    stays in staging). -#}
-with staff as (
-    select * from {{ ref('dim_staff') }}
-    where
-        valid_from <= {{ current_biz_date() }}
-        and valid_to >= {{ current_biz_date() }}
+{#- Published staff: every staff member known up to the business date in their latest
+    version (those who have left too, so the marts' history never points at a missing rm_key):
+    pseudonymous staff key (the rm_key of the marts), role, status and the branch they report
+    to with its five codes. No names (personal data stays in staging). -#}
+with versions as (
+    select
+        *,
+        row_number() over (partition by staff_id order by valid_from desc) as version_rank
+    from {{ ref('dim_staff') }}
+    where valid_from <= {{ current_biz_date() }}
+),
+
+staff as (
+    select * from versions
+    where version_rank = 1
 )
 
 select
