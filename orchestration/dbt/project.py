@@ -84,18 +84,33 @@ def dbt_build_args(biz_date: dt.date, rebuild_from: dt.date | None = None) -> li
     return args
 
 
+SPARK_SUBMIT_ENV = "PYSPARK_SUBMIT_ARGS"
+# No console progress bar from dbt-spark's JVM: Dagster reads dbt's stdout and stderr as one
+# stream of JSON event lines, and the bar (written with carriage returns, no newline) glued
+# itself to the next event, which Dagster then could not parse: a model built by dbt showed as
+# not materialised and every step downstream of it (the gates, publishing) was skipped.
+SPARK_SUBMIT_ARGS = "--conf spark.ui.showConsoleProgress=false pyspark-shell"
+
+
 @contextlib.contextmanager
 def dbt_build_env(biz_date: dt.date) -> Iterator[None]:
-    """Set ``CRM_BIZ_DATE`` for the dbt subprocess (read by the ``current_biz_date`` macro)."""
-    before = os.environ.get(BIZ_DATE_ENV)
-    os.environ[BIZ_DATE_ENV] = biz_date.isoformat()
+    """Set ``CRM_BIZ_DATE`` for the dbt subprocess (read by the ``current_biz_date`` macro),
+    and on Spark the JVM's submit arguments (:data:`SPARK_SUBMIT_ARGS`) unless already set."""
+    from orchestration.warehouse import engine
+
+    changes = {BIZ_DATE_ENV: biz_date.isoformat()}
+    if engine() == "spark" and SPARK_SUBMIT_ENV not in os.environ:
+        changes[SPARK_SUBMIT_ENV] = SPARK_SUBMIT_ARGS
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(BIZ_DATE_ENV, None)
-        else:
-            os.environ[BIZ_DATE_ENV] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def pending_rebuild_from(lake: Path) -> dt.date | None:

@@ -46,3 +46,21 @@ def test_rebuild_requests_are_read_and_cleared_up_to_the_built_date(tmp_path: Pa
     assert pending_rebuild_from(tmp_path) == dt.date(2026, 11, 2)
     assert clear_rebuild_requests(tmp_path, T) == 1
     assert pending_rebuild_from(tmp_path) == dt.date(2026, 11, 5)
+
+
+def test_dbt_on_spark_gets_no_console_progress_bar(monkeypatch) -> None:
+    """dbt's stderr reaches Dagster mixed into its JSON event stream: the JVM must not draw."""
+    from orchestration.dbt.project import SPARK_SUBMIT_ENV
+
+    monkeypatch.delenv(SPARK_SUBMIT_ENV, raising=False)
+    monkeypatch.setenv("CRM_ENGINE", "duckdb")
+    with dbt_build_env(T):
+        assert SPARK_SUBMIT_ENV not in os.environ
+    monkeypatch.setenv("CRM_ENGINE", "spark")
+    with dbt_build_env(T):
+        args = os.environ[SPARK_SUBMIT_ENV]
+        assert "spark.ui.showConsoleProgress=false" in args and args.endswith("pyspark-shell")
+    assert SPARK_SUBMIT_ENV not in os.environ
+    monkeypatch.setenv(SPARK_SUBMIT_ENV, "--master local[2] pyspark-shell")  # an operator's own
+    with dbt_build_env(T):
+        assert os.environ[SPARK_SUBMIT_ENV] == "--master local[2] pyspark-shell"
