@@ -125,6 +125,7 @@ NOT_FUNCTIONS = {
     "is", "into", "table", "if", "between", "like", "rlike", "except", "intersect", "union",
     "all", "distinct", "group", "order", "rows", "range", "within", "lateral", "view",
     "explode", "tablesample", "returns", "return", "extract", "qualify", "having", "limit",
+    "sets", "rollup", "cube",
 }  # fmt: skip
 CALL = re.compile(r"(?<![\w.`'])([a-z_][a-z0-9_]*)\s*\(", re.IGNORECASE)
 STRING = re.compile(r"r?'(?:[^'\\]|\\.)*'")

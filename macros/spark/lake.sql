@@ -5,9 +5,11 @@
     A glob that matches no file (a system not delivered yet, a quarantine without records) is
     not an error, as on DuckDB: the relation is then an empty SELECT with the source's columns
     (spark_lake_empty_relation). Spark SQL has no glob() table function and fails on a path
-    that matches nothing, so spark_lake_file_count lists the lake's Parquet files through a
-    session-scoped binaryFile view over var('lake_dir') (file names only, no content read)
-    and counts those matching the glob. -#}
+    that matches nothing, so spark_lake_file_count counts the matching files in an external
+    binaryFile table over var('lake_dir'), default.crm_lake_files (file names only, no
+    content read; a lake directory that does not exist yet lists as empty, where a query on
+    a path would fail). Its listing is refreshed before every count: Spark caches a table's
+    file listing for the session, and a long-lived session must see files delivered since. -#}
 {% macro spark__lake_source(source_name, table_name) -%}
     {%- set rel = source(source_name, table_name) -%}
     {%- if not execute or rel.type == 'cte' -%}
@@ -33,11 +35,13 @@
     {%- set pattern = '/' ~ relative | replace('.', '\\.') | replace('*', '[^/]*')
         | replace('?', '[^/]') ~ '$' -%}
     {%- do run_query(
-        "create or replace temporary view crm_lake_files using binaryFile options (path '"
-        ~ root ~ "', recursiveFileLookup 'true', pathGlobFilter '*.parquet')"
+        "create table if not exists default.crm_lake_files using binaryFile"
+        ~ " options (recursiveFileLookup 'true', pathGlobFilter '*.parquet')"
+        ~ " location '" ~ root ~ "'"
     ) -%}
+    {%- do run_query('refresh table default.crm_lake_files') -%}
     {%- set found = run_query(
-        "select count(*) from crm_lake_files where path rlike r'" ~ pattern ~ "'"
+        "select count(*) from default.crm_lake_files where path rlike r'" ~ pattern ~ "'"
     ) -%}
     {{ return(found.columns[0].values()[0] | int) }}
 {%- endmacro %}

@@ -23,6 +23,11 @@ def test_function_calls_skip_strings_comments_and_syntax() -> None:
     assert function_calls(sql) == {"coalesce"}
 
 
+def test_grouping_sets_is_syntax_not_a_call() -> None:
+    sql = "select a, grouping(a) from t group by grouping sets ((a), (b))"
+    assert function_calls(sql) == {"grouping"}
+
+
 def test_a_cte_with_a_column_list_is_not_a_call() -> None:
     assert function_calls("with reach (a, b) as (select 1, 2) select upper(a) from reach") == {
         "upper"
