@@ -52,12 +52,14 @@ def _model_names() -> list[str]:
 # one). On a bank this small nearly all of Spark's time is spent compiling each new query, not
 # processing rows: generated code is compiled per query and the JVM's optimising JIT spends
 # its CPU on code that runs once. So: Spark's interpreted evaluation and the JVM's quick
-# (C1) compiler only. Neither changes a result. A caller's own values win.
+# (C1) compiler only (and no console progress bar in the log). None changes a result. A
+# caller's own values win.
 SPARK_TEST_ENV = {
     "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1",
     "PYSPARK_SUBMIT_ARGS": (
         "--conf spark.sql.codegen.wholeStage=false"
-        " --conf spark.sql.codegen.factoryMode=NO_CODEGEN pyspark-shell"
+        " --conf spark.sql.codegen.factoryMode=NO_CODEGEN"
+        " --conf spark.ui.showConsoleProgress=false pyspark-shell"
     ),
 }
 # dbt vars of both builds: the u-probability sample of identity resolution cut from a million
