@@ -44,6 +44,7 @@ DUCKDB_FILE = "crm.duckdb"
 SPARK_DIR = "spark"
 SPARK_TIME_ZONE = "Asia/Shanghai"  # spark.sql.session.timeZone in profiles.yml
 VIEWS_FILE = "crmwh_views.json"  # compiled SQL of the Spark views, see record_spark_views
+COLUMNS_FILE = "crmwh_columns.json"  # the models' declared column order, ditto
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Spark's path-as-table syntax (parquet.`/lake/raw/core/core_customer/*/*.parquet`)
 _PATH_TABLE = re.compile(r"\bparquet\s*\.\s*`([^`']+)`", re.IGNORECASE)
@@ -127,25 +128,33 @@ def parquet_source(directory: Path) -> str:
     return f"read_parquet('{text}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
 
 
-def _select_list(con: Any, directory: Path) -> str:
-    """``*``, with Spark's INT96 timestamps read as the instants they are.
+def _select_list(con: Any, directory: Path, source: str, order: list[str] | None = None) -> str:
+    """The table's columns, Spark's INT96 timestamps read as the instants they are, in the
+    model's declared order when known.
 
     Spark's ``timestamp`` (with local time zone) is an instant; Spark writes it as INT96, which
     DuckDB reads as a plain TIMESTAMP of the UTC wall-clock. ``timezone('UTC', ...)`` makes it
     the TIMESTAMP WITH TIME ZONE the DuckDB build stores for the same column. Spark's
     ``timestamp_ntz`` is written as a plain (not UTC-adjusted) timestamp and is read as it is.
+    Spark also moves partition columns (``biz_date``) to the end of a table; ``order`` (the
+    columns the model's yml declares, see :func:`record_spark_views`) puts them back where the
+    DuckDB build has them, so a published table has the same shape from either engine.
     """
     first = next(iter(sorted(Path(directory).rglob("*.parquet"))), None)
-    if first is None:
-        return "*"
-    path = str(first).replace("'", "''")
-    rows = con.execute(
-        f"select name from parquet_schema('{path}') where type = 'INT96' order by name"
-    ).fetchall()
-    if not rows:
-        return "*"
-    replace = ", ".join(f'timezone(\'UTC\', "{name}") as "{name}"' for (name,) in rows)
-    return f"* replace ({replace})"
+    int96: set[str] = set()
+    if first is not None:
+        path = str(first).replace("'", "''")
+        rows = con.execute(
+            f"select name from parquet_schema('{path}') where type = 'INT96'"
+        ).fetchall()
+        int96 = {name for (name,) in rows}
+    names = [r[0] for r in con.execute(f"describe select * from {source}").fetchall()]
+    if order:
+        known = [c for c in order if c in names]
+        names = known + [c for c in names if c not in known]
+    return ", ".join(
+        f'timezone(\'UTC\', "{c}") as "{c}"' if c in int96 else f'"{c}"' for c in names
+    )
 
 
 def create_spark_views(con: Any, spark_dir: Path, catalog: str | None = None) -> list[str]:
@@ -168,13 +177,15 @@ def create_spark_views(con: Any, spark_dir: Path, catalog: str | None = None) ->
             con.execute(f'create schema if not exists {prefix}"{schema}"')
             schemas.add(schema)
 
+    orders = _read_json(Path(spark_dir) / COLUMNS_FILE)
     try:
         for (schema, table), directory in spark_tables(spark_dir).items():
             schema_once(schema)
             source = parquet_source(directory)
+            columns = _select_list(con, directory, source, orders.get(f"{schema}.{table}"))
             con.execute(
                 f'create or replace view {prefix}"{schema}"."{table}" as '
-                f"select {_select_list(con, directory)} from {source}"
+                f"select {columns} from {source}"
             )
             names.append(f"{schema}.{table}")
         for view in spark_views(spark_dir):
@@ -213,7 +224,8 @@ class SparkView:
 
 def record_spark_views(manifest: Path, spark_dir: Path) -> int:
     """After a dbt invocation on Spark, keep the compiled SQL of its view models beside the
-    tables (``<spark warehouse>/crmwh_views.json``); returns how many views are recorded.
+    tables (``<spark warehouse>/crmwh_views.json``), and the column order each table model's
+    yml declares (``crmwh_columns.json``); returns how many views are recorded.
 
     Why: a Spark view has no files, and its definition lives in the session-mode metastore that
     dbt's JVM locks. The readers (gates, reports) define the same views over the tables' files.
@@ -237,20 +249,33 @@ def record_spark_views(manifest: Path, spark_dir: Path) -> int:
             records[key] = {"sql": node["compiled_code"], "depends_on": deps}
         elif key in known:
             records[key] = known[key]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(records, indent=1, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    orders = {
+        key_of[uid]: list(node["columns"])
+        for uid, node in nodes.items()
+        if node.get("columns") and (node.get("config") or {}).get("materialized") != "view"
+    }
+    _write_json(path, records)
+    _write_json(Path(spark_dir) / COLUMNS_FILE, orders)
     return len(records)
 
 
-def _read_views_file(path: Path) -> dict[str, dict[str, Any]]:
+def _write_json(path: Path, body: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(body, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise WarehouseError(f"{path} is not valid JSON: {exc}") from exc
+
+
+_read_views_file = _read_json
 
 
 def spark_views(spark_dir: Path) -> list[SparkView]:

@@ -215,3 +215,18 @@ def test_the_dbt_asset_records_spark_views_only_on_spark(
     monkeypatch.setenv("CRM_ENGINE", "spark")
     record_views_for_readers(target, logging.getLogger("test"))
     assert [v.key for v in warehouse.spark_views(spark)] == ["staging.stg_x"]
+
+
+def test_partition_columns_go_back_to_the_declared_order(spark_dir: Path, tmp_path: Path) -> None:
+    """Spark moves biz_date to the end of a partitioned table; the yml's order puts it back."""
+    manifest = _manifest(tmp_path / "manifest.json", {})
+    body = json.loads(manifest.read_text())
+    body["nodes"]["model.p.base_x"]["columns"] = {"biz_date": {}, "acct_no": {}}  # partial list
+    manifest.write_text(json.dumps(body))
+    with warehouse.connect() as con:
+        before = [d[0] for d in con.sql("select * from staging.base_x").description]
+    assert before[-1] == "biz_date"
+    warehouse.record_spark_views(manifest, spark_dir)
+    with warehouse.connect() as con:
+        after = [d[0] for d in con.sql("select * from staging.base_x").description]
+    assert after == ["biz_date", "acct_no", "amount", "loaded_at"]
