@@ -24,7 +24,7 @@ DAYS ?= 5
 START ?= 2026-11-01
 SEED ?= 20261101
 
-.PHONY: install install-spark run test test-spark test-bench lint unit bench docs dagster clean
+.PHONY: install install-spark run test test-spark lint unit bench docs dagster clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -65,22 +65,20 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt --disable-progress-bar --processes 2
 
+# Every test but the Spark ones, the benchmark's small mode included (so it cannot rot).
 unit: install
-	$(BIN)/pytest -m "not spark and not bench"
+	$(BIN)/pytest -m "not spark"
 
-# The dbt project on Spark (dbt-spark session mode), compared mart by mart with DuckDB.
+# The dbt project on Spark (dbt-spark session mode), compared mart by mart with DuckDB, and
+# the gates and publish steps on Spark's tables.
 test-spark: install-spark
-	$(BIN)/pytest -m spark tests/spark
+	$(BIN)/pytest -m spark
 
 test: lint unit
 
 # One table over every stage (bench/README.md); SMALL=1 for the quick version.
 bench: install
 	$(BIN)/python bench/pipeline.py $(if $(SMALL),--small,)
-
-# The benchmark's small mode as a test (about 4 CPU-minutes: kept out of make test's budget).
-test-bench: install
-	$(BIN)/pytest -m bench tests/bench
 
 docs: install
 	cd $(CURDIR) && $(BIN)/dbt docs generate --vars '{}'
