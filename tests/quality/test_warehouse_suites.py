@@ -110,12 +110,13 @@ def corrupt(path: Path, *statements: str) -> None:
         con.close()
 
 
-def replace_view(model: str, select: str) -> tuple[str, str]:
-    """Statements that put a corrupted view in place of a staging view; ``{orig}`` in
-    ``select`` names the original."""
+def replace_view(model: str, select: str, kind: str = "view") -> tuple[str, str]:
+    """Statements that put a corrupted view in place of a staging view (or, kind="table", of
+    a staging table: the base models are incremental tables); ``{orig}`` in ``select`` names
+    the original."""
     schema, name = model.split(".")
     return (
-        f"alter view {model} rename to {name}__orig",
+        f"alter {kind} {model} rename to {name}__orig",
         f"create view {model} as " + select.format(orig=f"{schema}.{name}__orig"),
     )
 
@@ -482,6 +483,7 @@ def test_report_flags_a_staged_cent_and_a_mart_break(warehouse: Path) -> None:
             f"{S}.base_loan__balances",
             "select * replace (case when _line_no = 2 then principal_balance + 0.01 "
             "else principal_balance end as principal_balance) from {orig}",
+            kind="table",
         ),
         "update finance.rec_finance_daily set fact_minus_staged = 1.00 "
         "where table_name = 'core_txn'",
