@@ -70,9 +70,8 @@ unit: install
 	$(BIN)/pytest -m "not spark"
 
 # The dbt project on Spark (dbt-spark session mode), compared mart by mart with DuckDB, and
-# the gates and publish steps on Spark's tables. CI narrows it to SPARK_TESTS=tests/spark (the
-# parity build) to stay within its 20 minutes: the pipeline module builds a second bank on
-# both engines (about 5 minutes more).
+# the gates and publish steps on Spark's tables. CI narrows SPARK_TESTS to the parity build and
+# the rounding check to stay within its 20 minutes (see .ci/run).
 SPARK_TESTS ?=
 test-spark: install-spark
 	$(BIN)/pytest -m spark $(SPARK_TESTS)
