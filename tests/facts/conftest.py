@@ -11,9 +11,6 @@ from dim_customer_history as of the month end, are compared too.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +18,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from crmwh.config import SYSTEMS, project_dir
+from crmwh.config import SYSTEMS
+from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 10, 30)
 DAYS = 3
@@ -66,56 +64,6 @@ MART_MODELS = [
     "mart_customer_360",
     "dim_customer_history",
 ]
-
-
-class Dbt:
-    """dbt in-process through dbtRunner, parsing the project once.
-
-    Why: every `--vars '{"biz_date": ...}'` change makes a dbt subprocess re-parse the whole
-    project (tens of seconds on a busy machine); a preloaded manifest parses once and each
-    daily run then costs only its models. Target and log paths are the test's own.
-    """
-
-    def __init__(self, data_dir: Path, work_dir: Path) -> None:
-        from dbt.cli.main import dbtRunner
-
-        os.environ["CRM_DATA_DIR"] = str(data_dir)
-        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-        self.common = [
-            "--project-dir", str(project_dir()),
-            "--profiles-dir", str(project_dir()),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-            "--quiet",
-        ]  # fmt: skip
-        parsed = dbtRunner().invoke(["parse", *self.common])
-        if not parsed.success:
-            raise AssertionError(f"dbt parse failed: {parsed.exception}")
-        self.runner = dbtRunner(manifest=parsed.result)
-
-    def __call__(self, args: list[str], biz_date: dt.date) -> None:
-        t0 = time.perf_counter()
-        vars_ = f'{{"biz_date": "{biz_date.isoformat()}"}}'
-        res = self.runner.invoke([*args, *self.common, "--vars", vars_])
-        failed = [
-            f"{r.node.name}: {r.status} {r.message}"
-            for r in (getattr(res.result, "results", None) or [])
-            if str(r.status) in ("error", "fail", "runtime error")
-        ]
-        if not res.success or failed:
-            raise AssertionError(f"dbt {args} for {biz_date} failed: {res.exception} {failed}")
-        release_warehouse()
-        print(f"dbt {args[0]} {biz_date}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-
-
-def release_warehouse() -> None:
-    """Close dbt-duckdb's in-process database handle so the tests can open the file read-only
-    (DuckDB refuses a second connection with another configuration in the same process); dbt
-    reopens it lazily on its next run."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
 
 
 def snapshot(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:

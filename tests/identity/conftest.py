@@ -10,9 +10,6 @@ compare against the daily one.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from crmwh.config import project_dir
+from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 11, 1)
 DAYS = 3
@@ -29,51 +26,6 @@ ENTERPRISES = 300
 SYSTEMS = ("core", "card", "loan")  # the systems that deliver customer records
 
 OWN_MODELS = ["path:models/intermediate/identity", "dim_customer", "dim_customer_history"]
-
-
-class Dbt:
-    """dbt in-process (dbtRunner) with the project parsed once: a subprocess per run would
-    re-parse the project for each --vars change, tens of seconds on a busy machine."""
-
-    def __init__(self, data_dir: Path, work_dir: Path) -> None:
-        from dbt.cli.main import dbtRunner
-
-        os.environ["CRM_DATA_DIR"] = str(data_dir)
-        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-        self.common = [
-            "--project-dir", str(project_dir()),
-            "--profiles-dir", str(project_dir()),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-            "--quiet",
-        ]  # fmt: skip
-        parsed = dbtRunner().invoke(["parse", *self.common])
-        if not parsed.success:
-            raise AssertionError(f"dbt parse failed: {parsed.exception}")
-        self.runner = dbtRunner(manifest=parsed.result)
-
-    def __call__(self, args: list[str], biz_date: dt.date) -> None:
-        t0 = time.perf_counter()
-        res = self.runner.invoke(
-            [*args, *self.common, "--vars", f'{{"biz_date": "{biz_date.isoformat()}"}}']
-        )
-        failed = [
-            f"{r.node.name}: {r.status} {r.message}"
-            for r in (getattr(res.result, "results", None) or [])
-            if str(r.status) in ("error", "fail", "runtime error")
-        ]
-        if not res.success or failed:
-            raise AssertionError(f"dbt {args} for {biz_date} failed: {res.exception} {failed}")
-        _release_warehouse()
-        print(f"dbt {args[0]} {biz_date}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-
-
-def _release_warehouse() -> None:
-    """Close dbt-duckdb's in-process handle so the tests can open the file read-only."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
 
 
 def _read(warehouse: Path, sql: str) -> pl.DataFrame:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crmwh.config import SYSTEMS, project_dir
+from crmwh.config import SYSTEMS
+from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 10, 30)
 DAYS = 5
@@ -36,51 +35,6 @@ SEED = 25
 PSEUDONYM_KEY = "tests-marts-pseudonym-key-0123456789"
 MART_MODELS = ["path:models/marts/branch", "path:models/intermediate/consent"]
 SERVING = "path:models/serving"
-
-
-class Dbt:
-    """dbt in-process (dbtRunner) with a manifest parsed once; own target and log paths.
-
-    Why in-process: each `--vars` change makes a dbt subprocess re-parse the project (tens of
-    seconds on a shared machine); a preloaded manifest parses once.
-    """
-
-    def __init__(self, work_dir: Path) -> None:
-        from dbt.cli.main import dbtRunner
-
-        self.common = [
-            "--project-dir", str(project_dir()),
-            "--profiles-dir", str(project_dir()),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-            "--quiet",
-        ]  # fmt: skip
-        parsed = dbtRunner().invoke(["parse", *self.common])
-        if not parsed.success:
-            raise AssertionError(f"dbt parse failed: {parsed.exception}")
-        self.runner = dbtRunner(manifest=parsed.result)
-
-    def __call__(self, args: list[str], biz_date: dt.date) -> None:
-        t0 = time.perf_counter()
-        vars_ = f'{{"biz_date": "{biz_date.isoformat()}"}}'
-        res = self.runner.invoke([*args, *self.common, "--vars", vars_])
-        failed = [
-            f"{r.node.name}: {r.status} {r.message}"
-            for r in (getattr(res.result, "results", None) or [])
-            if str(r.status) in ("error", "fail", "runtime error")
-        ]
-        release_warehouse()
-        if not res.success or failed:
-            raise AssertionError(f"dbt {args} for {biz_date} failed: {res.exception} {failed}")
-        print(f"dbt {args[0]} {biz_date}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-
-
-def release_warehouse() -> None:
-    """Close dbt-duckdb's in-process handle so the tests can open the file read-only."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
 
 
 @dataclass
@@ -117,7 +71,7 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MartBank]:
     os.environ["CRM_PSEUDONYM_KEY"] = PSEUDONYM_KEY
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     try:
-        dbt = Dbt(root)
+        dbt = Dbt(None, root)
         no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         # everything the marts and serving need, every date up to the last
         dbt(["build", "--select", f"+{SERVING}", *no_tests], sim.dates[-1])
