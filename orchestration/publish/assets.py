@@ -53,12 +53,15 @@ def build_publish_asset(
         except PublishError as exc:
             raise Failure(description=f"publish of {day} refused: {exc}") from exc
         context.log.info(
-            f"published {result.version}: {len(result.tables)} tables, {result.branches} branches "
+            f"published {result.version} ({result.mode}): {len(result.tables)} tables, "
+            f"{result.branches} branches "
             f"in {result.seconds:.1f}s"
         )
         return MaterializeResult(
             metadata={
                 "version": result.version,
+                "mode": result.mode,
+                "table_actions": MetadataValue.json(result.table_actions),
                 "tables": MetadataValue.json(result.tables),
                 "rows": sum(result.tables.values()),
                 "branches": result.branches,

@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     publish.add_argument(
         "--allow-key-change", action="store_true", help="accept a new CRM_PSEUDONYM_KEY"
     )
+    publish.add_argument(
+        "--full",
+        action="store_true",
+        help="build every file from nothing instead of on top of the current version "
+        "(also CRM_PUBLISH_FULL=1)",
+    )
     publish.set_defaults(func=cmd_publish)
 
 
@@ -208,13 +214,18 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from orchestration.publish import PublishError, publish
 
     try:
-        result = publish(args.date, keep=args.keep, allow_key_change=args.allow_key_change)
+        result = publish(
+            args.date,
+            keep=args.keep,
+            allow_key_change=args.allow_key_change,
+            full=True if args.full else None,
+        )
     except PublishError as exc:
         print(f"crmwh publish: {exc}", file=sys.stderr)
         return 2
     rows = sum(result.tables.values())
     print(
-        f"published {result.version}: {len(result.tables)} tables, {rows:,} rows, "
+        f"published {result.version} ({result.mode}): {len(result.tables)} tables, {rows:,} rows, "
         f"{result.branches} branch files ({result.branch_rows:,} rows) in {result.seconds:.1f}s"
     )
     print(f"head office: {result.ho_file}")

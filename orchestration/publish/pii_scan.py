@@ -90,8 +90,14 @@ def scan_files(
     files: Iterable[Path],
     names: Iterable[str] | None = None,
     names_parquet: Path | None = None,
+    only: dict[str, str | None] | None = None,
 ) -> list[Finding]:
-    """Findings for every text column of every table in ``files`` (opened read-only)."""
+    """Findings for every text column of every table in ``files`` (opened read-only).
+
+    ``only``: scan just these tables of the ``main`` schema, each whole (None) or only its rows
+    matching a SQL predicate: what an incremental publish wrote (replaced tables, the new dates
+    of history tables); the rest of the file was scanned when it was published.
+    """
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
@@ -101,7 +107,7 @@ def scan_files(
             alias = f"f{i}"
             con.execute(f"attach '{_esc(str(path))}' as {alias} (read_only)")
             try:
-                findings.extend(_scan_db(con, alias, str(path), has_names))
+                findings.extend(_scan_db(con, alias, str(path), has_names, only))
             finally:
                 con.execute(f"detach {alias}")
         return findings
@@ -146,7 +152,11 @@ def _load_names(
 
 
 def _scan_db(
-    con: duckdb.DuckDBPyConnection, alias: str, label: str, has_names: bool
+    con: duckdb.DuckDBPyConnection,
+    alias: str,
+    label: str,
+    has_names: bool,
+    only: dict[str, str | None] | None = None,
 ) -> list[Finding]:
     text_cols: dict[tuple[str, str], list[str]] = {}
     for schema, table, column in con.execute(
@@ -157,9 +167,14 @@ def _scan_db(
         text_cols.setdefault((schema, table), []).append(column)
     findings: list[Finding] = []
     for (schema, table), columns in text_cols.items():
+        where = ""
+        if only is not None:
+            if schema != "main" or table not in only:
+                continue
+            where = f" where {only[table]}" if only[table] else ""
         rel = f"{alias}.{_ident(schema)}.{_ident(table)}"
         cols = ", ".join(_ident(c) for c in columns)
-        unpivot = f"(unpivot (select {cols} from {rel}) on {cols} into name col value val)"
+        unpivot = f"(unpivot (select {cols} from {rel}{where}) on {cols} into name col value val)"
         rows = con.execute(
             f"""
             with v as materialized (

@@ -1,18 +1,28 @@
 """Write-audit-publish of the warehouse's ``serving`` schema.
 
-1. Write: open the warehouse read-only, copy every ``serving`` table into a new DuckDB file in
-   a hidden directory ``versions/.tmp-<id>/`` (head office), sorted by the branch codes so that
-   every branch's subtree is one contiguous run of rows; then write one file per active branch
-   at levels 2 to 5 with only that run (``rowid`` range plus the equality filter), all in one
-   DuckDB session: set-based, one CREATE TABLE ... AS SELECT per branch and table.
+1. Write: in one DuckDB session (the warehouse attached read-only), write the new version into
+   a hidden directory ``versions/.tmp-<id>/``: the head-office file with every ``serving``
+   table, sorted by the branch codes so that every branch's subtree is one contiguous run of
+   rows, then one file per active branch at levels 2 to 5 with only that run (``rowid`` range
+   plus the equality filter): set-based, one statement per branch and table.
+   - Full: every file built from nothing.
+   - Incremental (the default when the current version allows it, see
+     :mod:`orchestration.publish.incremental`): the current version's files are copied (kernel
+     copies) and changed in place: history tables (``history_tables`` in publish_config.yml)
+     get only the dates whose per-date digests differ from the warehouse's
+     (:mod:`orchestration.publish.history`), every other table is replaced; branches without a
+     previous file are built whole, files of branches no longer active are not carried over.
+     So the nightly cost follows the business date's volume instead of all published history.
 2. Audit: refuse tables that are neither branch-scoped nor declared reference data, and scan
-   the head-office file (every branch file is a subset of it) for raw personal data.
-3. Publish: rename the directory to ``versions/<id>``, write the manifest, switch ``current``
-   with an atomic symlink rename, prune old versions.
+   the head-office file (every branch file is a subset of it) for raw personal data: all of it
+   after a full build, what this version wrote after an incremental one.
+3. Publish: rename the directory to ``versions/<id>``, write the manifest (mode, what was done
+   to each table, per-date digests for the next publish, the warehouse content fingerprint),
+   switch ``current`` with an atomic symlink rename, prune old versions.
 
 If anything fails before the switch, the half-built directory is removed and ``current`` is
-untouched: the published files stay byte-identical. Readers hold their own version's inode, so
-they are never blocked or broken.
+untouched: the published files stay byte-identical (an incremental publish only reads them).
+Readers hold their own version's inode, so they are never blocked or broken.
 """
 
 from __future__ import annotations
@@ -33,10 +43,16 @@ import duckdb
 
 from crmwh import config
 from orchestration import warehouse as wh_engine
-from orchestration.publish import layout
+from orchestration.publish import history, incremental, layout
 from orchestration.publish.errors import PublishError
+from orchestration.publish.history import TableAction
 from orchestration.publish.pseudonym import key_fingerprint, pseudonym_key
-from orchestration.publish.settings import keep_versions, reference_tables
+from orchestration.publish.settings import (
+    full_requested,
+    history_tables,
+    keep_versions,
+    reference_tables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +63,7 @@ PUBLISHED_LEVELS = (2, 3, 4, 5)
 BRANCH_COLUMNS = tuple(f"branch_l{k}_code" for k in BRANCH_LEVELS)
 BRANCH_CODE = re.compile(r"^[0-9A-Z]{1,10}$")
 SMALL_BLOCK_SIZE = 16384
+STAGE_FILE = ".stage.duckdb"  # new rows of history tables, removed before the audit
 _ORDER_BY = ", ".join(f"{c} nulls first" for c in BRANCH_COLUMNS[1:])
 
 
@@ -60,6 +77,8 @@ class PublishResult:
     branch_rows: int
     seconds: float
     removed_versions: list[str] = field(default_factory=list)
+    mode: str = "full"  # or "incremental": built on top of the previous version
+    table_actions: dict[str, str] = field(default_factory=dict)
 
     @property
     def ho_file(self) -> Path:
@@ -71,6 +90,8 @@ class _Table:
     source: str  # name in the warehouse's serving schema
     name: str  # published name
     scoped: bool  # filtered per branch (has the five branch codes) or reference data
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (name, DuckDB type) in order
+    date_column: str | None = None  # history table (publish_config.yml history_tables)
 
 
 def publish(
@@ -80,10 +101,11 @@ def publish(
     keep: int | None = None,
     *,
     reference: frozenset[str] | None = None,
+    history: dict[str, str] | None = None,
     dbt_run_id: str | None = None,
     audit: bool = True,
-    warehouse_md5: bool = True,
     allow_key_change: bool = False,
+    full: bool | None = None,
 ) -> PublishResult:
     """Publish the warehouse's ``serving`` schema for ``biz_date``. Call only after the gates.
 
@@ -91,6 +113,10 @@ def publish(
     wrote, ``<schema>.db/<table>/``); default: the ``CRM_ENGINE`` engine's warehouse. Either way
     the serving tables are copied by DuckDB into the published files, the same write-audit-
     publish: on Spark they are read with ``read_parquet`` (:mod:`orchestration.warehouse`).
+
+    Incremental when it can (see :mod:`orchestration.publish.incremental`): the new version
+    starts as a copy of the current one, history tables get only their changed dates, other
+    tables are replaced. ``full=True`` (or ``CRM_PUBLISH_FULL=1``) builds from nothing.
 
     Raises :class:`PublishError` (and publishes nothing) on any refusal or failure.
     """
@@ -102,6 +128,8 @@ def publish(
     serving = Path(serving_dir or config.serving_dir()).resolve()
     keep = keep if keep is not None else keep_versions()
     reference = reference if reference is not None else reference_tables()
+    history = history if history is not None else history_tables()
+    full = full if full is not None else full_requested()
     fingerprint = key_fingerprint(pseudonym_key())
     if not source.exists():
         raise PublishError(f"{source.describe()} does not exist: nothing to publish")
@@ -111,6 +139,7 @@ def publish(
         layout.remove_stale_tmp(serving)
         previous = layout.current_version(serving)
         _check_key_unchanged(serving, fingerprint, allow_key_change)
+        base, full_reason = incremental.find_base(serving, previous, fingerprint, full)
         version = layout.new_version_id(biz_date)
         vdir = layout.versions_dir(serving)
         vdir.mkdir(parents=True, exist_ok=True)
@@ -119,16 +148,11 @@ def publish(
         try:
             tmp.mkdir()
             phases: dict[str, float] = {}
-            tables, branches, branch_rows = _build(source, tmp, biz_date, reference, phases)
+            built = _build(source, tmp, biz_date, reference, history, phases, base, full_reason)
             if audit:
                 t_audit = time.perf_counter()
-                _audit(tmp / layout.HO_FILE)
+                _audit(tmp / layout.HO_FILE, built.audit_scope)
                 phases["audit"] = time.perf_counter() - t_audit
-            md5: str | None = None
-            if warehouse_md5:
-                t_md5 = time.perf_counter()
-                md5 = wh_engine.fingerprint(source, schema=SERVING_SCHEMA)
-                phases["warehouse_md5"] = time.perf_counter() - t_md5
             seconds = time.perf_counter() - t0
             manifest = {
                 "version": version,
@@ -136,15 +160,24 @@ def publish(
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "warehouse": str(source.location),
                 "engine": source.engine,
-                "warehouse_md5": md5,
+                "warehouse_fingerprint": wh_engine.content_fingerprint(built.digests),
                 "dbt_run_id": dbt_run_id,
                 "pseudonym_key_fingerprint": fingerprint,
-                "tables": tables,
-                "branch_count": len(branches),
-                "branches": branches,
-                "branch_rows": branch_rows,
+                "mode": built.mode,
+                "base_version": built.base_version,
+                "full_reason": built.full_reason or None,
+                "tables": built.counts,
+                "table_actions": {k: a.as_manifest() for k, a in built.actions.items()},
+                "audit_scope": built.audit_scope,
+                "branch_count": len(built.branches),
+                "branches": built.branches,
+                "branch_rows": built.branch_rows,
                 "build_seconds": round(seconds, 3),
                 "phase_seconds": {k: round(v, 3) for k, v in phases.items()},
+                "duckdb_version": duckdb.__version__,
+                "columns": built.columns,
+                "table_digests": {k: list(v) for k, v in sorted(built.digests.items())},
+                "history": built.history,
             }
             _write_json(tmp / layout.MANIFEST, manifest)
             _make_read_only(tmp)
@@ -162,21 +195,24 @@ def publish(
             removed = []
     seconds = time.perf_counter() - t0
     log.info(
-        "published %s (%d tables, %d branches) in %.1fs",
+        "published %s (%s, %d tables, %d branches) in %.1fs",
         version,
-        len(tables),
-        len(branches),
+        built.mode,
+        len(built.counts),
+        len(built.branches),
         seconds,
     )
     return PublishResult(
         version=version,
         biz_date=biz_date,
         serving_dir=serving,
-        tables=tables,
-        branches=len(branches),
-        branch_rows=branch_rows,
+        tables=built.counts,
+        branches=len(built.branches),
+        branch_rows=built.branch_rows,
         seconds=seconds,
         removed_versions=removed,
+        mode=built.mode,
+        table_actions={k: a.action for k, a in built.actions.items()},
     )
 
 
@@ -209,16 +245,43 @@ def rollback(serving_dir: Path | None = None, to: str | None = None) -> str:
 # --------------------------------------------------------------------------- building
 
 
+@dataclass
+class _Built:
+    """What :func:`_build` wrote, for the manifest and the audit."""
+
+    mode: str
+    base_version: str | None
+    full_reason: str
+    counts: dict[str, int]
+    actions: dict[str, TableAction]
+    columns: dict[str, list[list[str]]]
+    digests: dict[str, wh_engine.Digest]  # by warehouse table name: the content fingerprint
+    history: dict[str, dict]
+    branches: dict[str, dict]
+    branch_rows: int
+    audit_scope: dict[str, str | None] | None  # None: the whole head-office file
+
+
 def _build(
     source: wh_engine.Warehouse,
     out: Path,
     biz_date: dt.date,
     reference: frozenset[str],
+    history_cfg: dict[str, str],
     phases: dict[str, float],
-) -> tuple[dict[str, int], dict[str, dict], int]:
+    base: incremental.Base | None,
+    full_reason: str,
+) -> _Built:
+    """Write the head-office file and the branch files into ``out`` in one DuckDB session.
+
+    The session's own database is in memory; the warehouse (read-only), the head-office file
+    (``ho``) and, when incremental, a stage file of the new rows (``stage``) are attached to it,
+    so every cursor (one per branch thread) sees all three.
+    """
     t0 = time.perf_counter()
-    con = duckdb.connect(str(out / layout.HO_FILE))
+    con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
+    stage_file = out / STAGE_FILE
     try:
         try:
             wh_engine.attach(con, "wh", source)
@@ -226,24 +289,88 @@ def _build(
             raise PublishError(
                 f"cannot open the {source.describe()} read-only (is dbt still writing it?): {exc}"
             ) from exc
-        tables = _plan(con, reference, _spark_tables(source))
+        tables = _plan(con, reference, _spark_tables(source), history_cfg)
+        columns = {t.name: [[c, ty] for c, ty in t.columns] for t in tables}
+        if base is not None:
+            why = incremental.incompatibility(base, columns)
+            if why:
+                base, full_reason = None, why
+        ho_file = out / layout.HO_FILE
+        if base is not None:
+            t_copy = time.perf_counter()
+            incremental.copy_writable(base.ho_file, ho_file)
+            phases["copy_previous"] = time.perf_counter() - t_copy
+            con.execute(f"attach {_lit(stage_file)} as stage")
+        con.execute(f"attach {_lit(ho_file)} as ho")
+
+        actions: dict[str, TableAction] = {}
         counts: dict[str, int] = {}
+        digests: dict[str, wh_engine.Digest] = {}
+        hist: dict[str, dict] = {}
+        t_check = 0.0
         for t in tables:
-            order = f" order by {_ORDER_BY}" if t.scoped else ""
-            sql = f"create table main.{_ident(t.name)} as select * from wh.{SERVING_SCHEMA}.{_ident(t.source)}{order}"
-            counts[t.name] = con.execute(sql).fetchone()[0]
-        con.execute("detach wh")
-        phases["head_office_copy"] = time.perf_counter() - t0
+            action = TableAction(history.REPLACED)
+            if t.date_column:
+                t1 = time.perf_counter()
+                per_date = history.per_date_digests(
+                    con, _wh(t), [c for c, _ in t.columns], t.date_column
+                )
+                t_check += time.perf_counter() - t1
+                hist[t.name] = {
+                    "date_column": t.date_column,
+                    "dates": history.to_manifest(per_date),
+                }
+                digests[t.source] = wh_engine.combine_digests(list(per_date.values()))
+                counts[t.name] = digests[t.source][0]
+                action = (
+                    history.decide(history.from_manifest(base.history(t.name)), per_date)
+                    if base is not None
+                    else TableAction(history.REWRITTEN, reason="full build")
+                )
+            actions[t.name] = action
+            _write_head_office_table(con, t, action, replace=base is not None)
+            if not t.date_column:
+                row = con.execute(
+                    wh_engine.digest_sql(f"ho.{_ident(t.name)}", [c for c, _ in t.columns])
+                ).fetchone()
+                digests[t.source] = (int(row[0]), int(row[1]), int(row[2]))
+                counts[t.name] = digests[t.source][0]
+        phases["history_check"] = t_check
+        phases["head_office_copy"] = time.perf_counter() - t0 - t_check
+
         t1 = time.perf_counter()
         branches = _active_branches(con, biz_date)
-        ranges = _subtree_ranges(con, [t for t in tables if t.scoped])
+        scoped = [t for t in tables if t.scoped]
+        ranges = _subtree_ranges(con, "ho", [t for t in scoped if actions[t.name].fresh])
+        ranges.update(
+            _subtree_ranges(
+                con, "stage", [t for t in scoped if actions[t.name].action == history.APPENDED]
+            )
+        )
         branch_dir = out / layout.BRANCH_DIR
         branch_dir.mkdir()
+        previous_files = {
+            code: base.branch_file(code)
+            for code, _ in branches
+            if base is not None
+            and code in base.manifest["branches"]
+            and base.branch_file(code).is_file()
+        }
         # Writing a small DuckDB file is dominated by its fsyncs, not by CPU: several sessions
         # (cursors of the same database, each attaching its own branch file) overlap them.
         with ThreadPoolExecutor(max_workers=publish_workers(), thread_name_prefix="branch") as pool:
             futures = [
-                pool.submit(_write_branch, con, branch_dir, code, level, tables, ranges)
+                pool.submit(
+                    _write_branch,
+                    con,
+                    branch_dir,
+                    code,
+                    level,
+                    tables,
+                    actions,
+                    ranges,
+                    previous_files.get(code),
+                )
                 for code, level in branches
             ]
             rows_per_branch = [f.result() for f in futures]
@@ -251,11 +378,66 @@ def _build(
             code: {"level": level, "rows": rows}
             for (code, level), rows in zip(branches, rows_per_branch, strict=True)
         }
-        total = sum(rows_per_branch)
         phases["branch_files"] = time.perf_counter() - t1
-        return counts, summary, total
+        if base is not None:
+            con.execute("detach stage")
+        con.execute("detach ho")
+        audit_scope: dict[str, str | None] | None = None
+        if base is not None:
+            audit_scope = {}
+            for t in tables:
+                a = actions[t.name]
+                if a.fresh:
+                    audit_scope[t.name] = None
+                elif a.action == history.APPENDED:
+                    audit_scope[t.name] = a.predicate(t.date_column or "")
+        return _Built(
+            mode="incremental" if base is not None else "full",
+            base_version=base.version if base is not None else None,
+            full_reason=full_reason if base is None else "",
+            counts=counts,
+            actions=actions,
+            columns=columns,
+            digests=digests,
+            history=hist,
+            branches=summary,
+            branch_rows=sum(rows_per_branch),
+            audit_scope=audit_scope,
+        )
     finally:
         con.close()
+        stage_file.unlink(missing_ok=True)
+        stage_file.with_name(stage_file.name + ".wal").unlink(missing_ok=True)
+
+
+def _wh(t: _Table) -> str:
+    return f"wh.{SERVING_SCHEMA}.{_ident(t.source)}"
+
+
+def _order(t: _Table) -> str:
+    return f" order by {_ORDER_BY}" if t.scoped else ""
+
+
+def _write_head_office_table(
+    con: duckdb.DuckDBPyConnection, t: _Table, action: TableAction, replace: bool
+) -> None:
+    """One table of the head-office file: created whole, or its newest dates replaced.
+
+    Appended rows go through ``stage.<table>`` (sorted by branch codes): the branch files take
+    their rows from there by rowid range. The head-office table's own rowids are not used after
+    a DELETE (a checkpoint may compact them).
+    """
+    target = f"ho.{_ident(t.name)}"
+    if action.fresh:
+        if replace:
+            con.execute(f"drop table {target}")
+        con.execute(f"create table {target} as select * from {_wh(t)}{_order(t)}")
+    elif action.action == history.APPENDED:
+        where = action.predicate(t.date_column or "")
+        stage = f"stage.{_ident(t.name)}"
+        con.execute(f"delete from {target} where {where}")
+        con.execute(f"create table {stage} as select * from {_wh(t)} where {where}{_order(t)}")
+        con.execute(f"insert into {target} select * from {stage}")
 
 
 def _write_branch(
@@ -264,38 +446,62 @@ def _write_branch(
     code: str,
     level: int,
     tables: list[_Table],
+    actions: dict[str, TableAction],
     ranges: dict[str, dict[tuple[int, str], tuple[int, int]]],
+    previous: Path | None,
 ) -> int:
-    """One branch file: its subtree's rows of every scoped table, reference tables whole."""
+    """One branch file: its subtree's rows of every scoped table, reference tables whole.
+
+    With ``previous`` (the branch's file in the version the publish starts from), the file is a
+    copy of it where only what the head office changed is changed; otherwise it is built whole.
+    Returns the rows of its scoped tables.
+    """
     alias = f"branch_{code}"  # code was checked against ^[0-9A-Z]{1,10}$
+    path = branch_dir / f"{code}.duckdb"
     # Outlets and sub-branches are many and small: 16 KiB blocks instead of 256 KiB keep each
     # file near its data size (a 4-table file is ~0.1 MB instead of ~1.3 MB).
     options = f" (block_size {SMALL_BLOCK_SIZE})" if level >= 4 else ""
+    if previous is not None:
+        incremental.copy_writable(previous, path)
+        options = ""  # an existing file keeps its block size
     cur = con.cursor()
     try:
-        cur.execute(f"attach {_lit(branch_dir / f'{code}.duckdb')} as {alias}{options}")
+        cur.execute(f"attach {_lit(path)} as {alias}{options}")
         cur.execute("begin transaction")  # one commit (one WAL fsync) per file, not per table
         rows = 0
         for t in tables:
             target = f"{alias}.{_ident(t.name)}"
-            source = f"main.{_ident(t.name)}"
-            if not t.scoped:
-                cur.execute(f"create table {target} as select * from {source}")
-                continue
-            span = ranges[t.name].get((level, code))
-            where = (
-                f"rowid between {span[0]} and {span[1]} and branch_l{level}_code = {_lit(code)}"
-                if span
-                else "false"
-            )
-            rows += cur.execute(
-                f"create table {target} as select * from {source} where {where}"
-            ).fetchone()[0]
+            action = actions[t.name]
+            subtree = f"branch_l{level}_code = {_lit(code)}"
+            if previous is None or action.fresh:
+                if previous is not None:
+                    cur.execute(f"drop table {target}")
+                where = ""
+                if t.scoped:
+                    where = f" where {_in_range(ranges, t.name, level, code) if action.fresh else subtree}"
+                cur.execute(f"create table {target} as select * from ho.{_ident(t.name)}{where}")
+            elif action.action == history.APPENDED:
+                cur.execute(f"delete from {target} where {action.predicate(t.date_column or '')}")
+                where = f" where {_in_range(ranges, t.name, level, code)}" if t.scoped else ""
+                cur.execute(f"insert into {target} select * from stage.{_ident(t.name)}{where}")
+            if t.scoped:
+                rows += cur.execute(f"select count(*) from {target}").fetchone()[0]
         cur.execute("commit")
         cur.execute(f"detach {alias}")
         return rows
     finally:
         cur.close()
+
+
+def _in_range(
+    ranges: dict[str, dict[tuple[int, str], tuple[int, int]]], table: str, level: int, code: str
+) -> str:
+    """The rows of ``code``'s subtree in a table written sorted by branch codes: its rowid run
+    (lets DuckDB skip row groups) and the equality filter (keeps the result exact)."""
+    span = ranges[table].get((level, code))
+    if not span:
+        return "false"
+    return f"rowid between {span[0]} and {span[1]} and branch_l{level}_code = {_lit(code)}"
 
 
 def publish_workers() -> int:
@@ -317,12 +523,16 @@ def _plan(
     con: duckdb.DuckDBPyConnection,
     reference: frozenset[str],
     spark_tables: frozenset[str] = frozenset(),
+    history_cfg: dict[str, str] | None = None,
 ) -> list[_Table]:
     """Classify every serving table; refuse (all at once) what may not be published.
 
     ``spark_tables``: names that are views in the attached catalog only because Spark's table
     files are read through views; a dbt view model is still refused on either engine.
+    ``history_cfg``: published name -> date column of the history tables (a configured table
+    that is not in the warehouse is ignored; one without that DATE column is refused).
     """
+    history_cfg = history_cfg or {}
     objects = con.execute(
         "select table_name, 'table' from duckdb_tables() where database_name = 'wh' and schema_name = ? "
         "union all select view_name, 'view' from duckdb_views() "
@@ -333,12 +543,13 @@ def _plan(
         raise PublishError(
             f"the warehouse has no tables in schema {SERVING_SCHEMA!r}: nothing to publish"
         )
-    cols: dict[str, set[str]] = defaultdict(set)
-    for table, column in con.execute(
-        "select table_name, column_name from duckdb_columns() where database_name = 'wh' and schema_name = ?",
+    cols: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for table, column, data_type in con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = 'wh' and schema_name = ? order by table_name, column_index",
         [SERVING_SCHEMA],
     ).fetchall():
-        cols[table].add(column.lower())
+        cols[table].append((column, data_type))
     problems: list[str] = []
     tables: list[_Table] = []
     seen: dict[str, str] = {}
@@ -355,16 +566,27 @@ def _plan(
             )
             continue
         seen[name] = source
-        have = [c for c in BRANCH_COLUMNS if c in cols[source]]
+        lower = {c.lower() for c, _ in cols[source]}
+        have = [c for c in BRANCH_COLUMNS if c in lower]
+        date_column = history_cfg.get(name)
+        if date_column is not None:
+            types = {c.lower(): ty for c, ty in cols[source]}
+            if types.get(date_column.lower()) != "DATE":
+                problems.append(
+                    f"serving.{source} is a history table by {date_column} in publish_config.yml "
+                    f"but has no DATE column {date_column} (found {types.get(date_column.lower())})"
+                )
+                continue
+            date_column = next(c for c, _ in cols[source] if c.lower() == date_column.lower())
         if len(have) == len(BRANCH_COLUMNS):
-            tables.append(_Table(source, name, scoped=True))
+            tables.append(_Table(source, name, True, cols[source], date_column))
         elif have:
             missing = sorted(set(BRANCH_COLUMNS) - set(have))
             problems.append(
                 f"serving.{source} has only some branch columns (missing {', '.join(missing)})"
             )
         elif name in reference:
-            tables.append(_Table(source, name, scoped=False))
+            tables.append(_Table(source, name, False, cols[source], date_column))
         else:
             problems.append(
                 f"serving.{source} has no branch columns (branch_l1_code..branch_l5_code) and is not "
@@ -391,7 +613,9 @@ def _active_branches(con: duckdb.DuckDBPyConnection, biz_date: dt.date) -> list[
     cols = {
         r[0]
         for r in con.execute(
-            f"select column_name from duckdb_columns() where table_name = '{BRANCH_TABLE}' and database_name = current_database()"
+            "select column_name from duckdb_columns() where table_name = ? "
+            "and database_name = 'ho' and schema_name = 'main'",
+            [BRANCH_TABLE],
         ).fetchall()
     }
     for needed in ("branch_code", "branch_level"):
@@ -407,7 +631,7 @@ def _active_branches(con: duckdb.DuckDBPyConnection, biz_date: dt.date) -> list[
     status = "status" if "status" in cols else "'A'"
     rows = con.execute(
         f"select branch_code, cast(branch_level as integer) as level, {status} as status "
-        f"from main.{BRANCH_TABLE} {'where ' + ' and '.join(where) if where else ''} {qualify}",
+        f"from ho.{BRANCH_TABLE} {'where ' + ' and '.join(where) if where else ''} {qualify}",
         params,
     ).fetchall()
     bad = sorted(
@@ -425,19 +649,19 @@ def _active_branches(con: duckdb.DuckDBPyConnection, biz_date: dt.date) -> list[
 
 
 def _subtree_ranges(
-    con: duckdb.DuckDBPyConnection, tables: list[_Table]
+    con: duckdb.DuckDBPyConnection, catalog: str, tables: list[_Table]
 ) -> dict[str, dict[tuple[int, str], tuple[int, int]]]:
     """Per table, per (level, code): the first and last rowid of that branch's rows.
 
-    Tables were written ordered by the branch codes, so a subtree is one run of rowids (or a
-    few, after a branch moved to another parent: the equality filter keeps the result exact and
-    the range only lets DuckDB skip row groups).
+    Only for tables written in this session ordered by the branch codes and not deleted from
+    since, so a subtree is one run of rowids (or a few, after a branch moved to another parent:
+    the equality filter keeps the result exact and the range only lets DuckDB skip row groups).
     """
     out: dict[str, dict[tuple[int, str], tuple[int, int]]] = {}
     for t in tables:
         parts = " union all ".join(
             f"select {k} as level, branch_l{k}_code as code, min(rowid) as lo, max(rowid) as hi "
-            f"from main.{_ident(t.name)} where branch_l{k}_code is not null group by all"
+            f"from {catalog}.{_ident(t.name)} where branch_l{k}_code is not null group by all"
             for k in PUBLISHED_LEVELS
         )
         out[t.name] = {(lvl, code): (lo, hi) for lvl, code, lo, hi in con.execute(parts).fetchall()}
@@ -447,10 +671,13 @@ def _subtree_ranges(
 # --------------------------------------------------------------------------- auditing
 
 
-def _audit(ho_file: Path) -> None:
+def _audit(ho_file: Path, scope: dict[str, str | None] | None = None) -> None:
+    """Scan the head-office file (every branch file is a subset of it) for raw personal data:
+    whole after a full build; after an incremental one only what this version wrote (``scope``:
+    table -> None for whole, or the predicate of its new rows), the rest was scanned before."""
     from orchestration.publish.pii_scan import scan_files
 
-    findings = scan_files([ho_file])
+    findings = scan_files([ho_file], only=scope)
     if findings:
         lines = [
             f"{f.table}.{f.column}: {f.kind} ({f.count} values, e.g. {f.example_masked})"

@@ -40,3 +40,31 @@ def reference_tables(path: Path = CONFIG_FILE) -> frozenset[str]:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise PublishError(f"{path}: reference_tables must be a list of table names")
     return frozenset(n.removeprefix("pub_") for n in names)
+
+
+def history_tables(path: Path = CONFIG_FILE) -> dict[str, str]:
+    """Published name -> date column of the tables that hold history by business date.
+
+    Their rows of a date never change once published unless the warehouse restates them, so an
+    incremental publish adds (or replaces) only the newest dates instead of copying all history.
+    """
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PublishError(f"cannot read publish config {path}: {exc}") from exc
+    tables = doc.get("history_tables") or {}
+    if not isinstance(tables, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tables.items()
+    ):
+        raise PublishError(f"{path}: history_tables must map table names to date columns")
+    return {k.removeprefix("pub_"): v for k, v in tables.items()}
+
+
+def full_requested() -> bool:
+    """``CRM_PUBLISH_FULL=1``: build every published file from nothing (no incremental)."""
+    raw = os.environ.get("CRM_PUBLISH_FULL", "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise PublishError(f"CRM_PUBLISH_FULL must be 1 or 0, got {raw!r}")

@@ -48,7 +48,8 @@ def test_publish_layout_and_manifest(published: Path) -> None:
     active = {c for c, (_, lvl, _) in fw.TREE.items() if lvl >= 2 and c not in fw.MERGED}
     assert set(manifest["branches"]) == active
     assert manifest["branch_count"] == len(active)
-    assert len(manifest["warehouse_md5"]) == 32
+    assert len(manifest["warehouse_fingerprint"]) == 32
+    assert manifest["mode"] == "full"
     # published files are immutable: read-only on disk
     assert {
         (p.stat().st_mode & 0o777) for p in (serving / "current").rglob("*") if p.is_file()
