@@ -8,6 +8,13 @@ a customer-level table (customers x days rows, masked text columns, pseudonymous
 table (every branch x day) and a reference table, then publishes twice (the second publish
 also prunes) and prints the time of each phase, the number of branch files and the rows and
 bytes written. Figures depend on the machine and on whatever else runs on it.
+
+    .venv/bin/python bench/publish_bench.py --incremental --outlets 600 --customers 200000 --days 2,15
+
+``--incremental``: for each N in --days, a warehouse with N + 1 business dates; the version of
+its first N dates is published (full, not timed as the figure), then date N + 1 is published
+incrementally on top of it and, for comparison, fully: seconds and CPU-seconds of each, so the
+figures for two values of N show whether the nightly cost follows history or T's volume.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -86,11 +94,76 @@ def build_warehouse(path: Path, outlets: int, customers: int, days: int) -> None
     con.close()
 
 
+HISTORY = {
+    "mart_customer_daily": "biz_date",
+    "mart_branch_kpi_daily": "biz_date",
+    "dim_date": "date_day",
+}
+FIRST = dt.date(2026, 11, 1)
+
+
+def _timed_publish(label: str, day: dt.date, wh: Path, serving: Path, full: bool) -> float:
+    from orchestration.publish import publish
+
+    cpu = time.process_time()
+    result = publish(day, warehouse=wh, serving_dir=serving, keep=2, history=HISTORY, full=full)
+    cpu = time.process_time() - cpu
+    vdir = serving / "versions" / result.version
+    manifest = json.loads((vdir / "manifest.json").read_text())
+    ho_mb = (vdir / "crm.duckdb").stat().st_size / 1e6
+    branch_mb = sum(p.stat().st_size for p in (vdir / "branches").glob("*.duckdb")) / 1e6
+    print(
+        f"  {label:<12} {result.mode:<11} {result.seconds:6.1f}s wall {cpu:6.1f}s CPU, "
+        f"files {ho_mb:.0f} + {branch_mb:.0f} MB; phases "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["phase_seconds"].items())
+    )
+    return result.seconds
+
+
+def incremental_figures(root: Path, outlets: int, customers: int, history_days: list[int]) -> None:
+    """Per N: publish N dates (full), then date N + 1 incrementally and fully."""
+    for n in history_days:
+        wh = root / f"warehouse-{n}.duckdb"
+        prev = root / f"warehouse-{n}-prev.duckdb"
+        t0 = time.perf_counter()
+        build_warehouse(wh, outlets, customers, n + 1)
+        shutil.copyfile(wh, prev)
+        con = duckdb.connect(str(prev))
+        last = FIRST + dt.timedelta(days=n)
+        for table, col in (
+            ("pub_mart_customer_daily", "biz_date"),
+            ("pub_mart_branch_kpi_daily", "biz_date"),
+            ("pub_dim_date", "date_day"),
+        ):
+            con.execute(f"delete from serving.{table} where {col} >= ?", [last])
+        con.close()
+        print(
+            f"{n} dates of history + 1: warehouse built in {time.perf_counter() - t0:.1f}s "
+            f"({customers:,} customers x {n + 1} dates, {outlets} outlets)"
+        )
+        serving = root / f"serving-{n}"
+        _timed_publish(f"base ({n})", last - dt.timedelta(days=1), prev, serving, full=True)
+        incr = _timed_publish("incremental", last, wh, serving, full=False)
+        full = _timed_publish("full", last, wh, root / f"serving-{n}-full", full=True)
+        print(f"  date {n + 1} on {n} dates: incremental {incr:.1f}s vs full {full:.1f}s")
+        for path in (wh, prev, serving, root / f"serving-{n}-full"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outlets", type=int, default=600)
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument(
+        "--days",
+        default="1",
+        help="business dates (with --incremental: dates of history, comma-separated, e.g. 2,15)",
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="time one more date published on top of --days dates, incrementally and fully",
+    )
     parser.add_argument("--dir", type=Path, help="work directory (default: a temporary one)")
     parser.add_argument("--runs", type=int, default=2, help="publishes in a row (keep=1)")
     args = parser.parse_args()
@@ -100,9 +173,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
         root = args.dir or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
+        if args.incremental:
+            days = [int(d) for d in args.days.split(",")]
+            incremental_figures(root, args.outlets, args.customers, days)
+            return
         wh = root / "warehouse.duckdb"
         t0 = time.perf_counter()
-        build_warehouse(wh, args.outlets, args.customers, args.days)
+        build_warehouse(wh, args.outlets, args.customers, int(args.days))
         print(
             f"warehouse built in {time.perf_counter() - t0:.1f}s ({wh.stat().st_size / 1e6:.0f} MB)"
         )

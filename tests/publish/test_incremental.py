@@ -309,3 +309,22 @@ def test_decide_rules() -> None:
     assert history.decide(prev, {"2026-11-02": b}).action == "rewritten"  # an old date vanished
     assert history.decide(None, prev).action == "rewritten"
     assert history.decide(prev, {**prev, "NULL": a}).action == "rewritten"
+
+
+def test_incremental_from_spark_table_directories(full_wh: Path, tmp_path: Path) -> None:
+    """The same incremental publish when the warehouse is Spark's Parquet table directories."""
+    from tests.publish.test_publish_from_spark_files import _as_spark_dirs
+
+    serving = tmp_path / "s"
+    for day in D[:2]:
+        spark_dir = _as_spark_dirs(cut(full_wh, day), tmp_path / f"spark-{day:%d}")
+        result = pub(day, spark_dir, serving)
+    assert result.mode == "incremental"
+    m = manifest(serving)
+    assert m["engine"] == "spark"
+    assert m["table_actions"]["mart_branch_kpi_daily"]["dates"] == [D[1].isoformat()]
+    assert m["warehouse_fingerprint"] == wh_engine.fingerprint(
+        wh_engine.current(spark_dir), schema="serving"
+    )
+    pub(D[1], spark_dir, tmp_path / "full", full=True)
+    assert_same_as_full(serving, tmp_path / "full")
