@@ -22,6 +22,12 @@ import duckdb
 from orchestration.publish import layout
 
 Columns = dict[str, list[list[str]]]  # published table -> [[column, type], ...]
+# Changing a copied DuckDB file leaves the blocks it replaced free (reused by the next change,
+# never returned to the file system). Free space stays near what one night replaces, a small
+# share of a file holding months of history; when it exceeds this share of the head-office
+# file (small banks, short history), the next publish is a full build, which writes the files
+# compact again. So the published files are never more than about twice their data.
+MAX_FREE_BLOCK_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,11 @@ def find_base(
         manifest.get("branches"), dict
     ):
         return None, f"{previous} records no table columns (made before incremental publish)"
+    free = manifest.get("ho_free_block_share") or 0.0
+    if free > MAX_FREE_BLOCK_SHARE:
+        return None, (
+            f"{previous}'s head-office file is {free:.0%} free blocks: rebuilt whole to compact"
+        )
     base = Base(previous, layout.versions_dir(serving) / previous, manifest)
     if not base.ho_file.is_file():
         return None, f"{base.ho_file} is missing"

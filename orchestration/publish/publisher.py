@@ -172,6 +172,7 @@ def publish(
                 "branch_count": len(built.branches),
                 "branches": built.branches,
                 "branch_rows": built.branch_rows,
+                "ho_free_block_share": built.free_block_share,
                 "build_seconds": round(seconds, 3),
                 "phase_seconds": {k: round(v, 3) for k, v in phases.items()},
                 "duckdb_version": duckdb.__version__,
@@ -260,6 +261,7 @@ class _Built:
     branches: dict[str, dict]
     branch_rows: int
     audit_scope: dict[str, str | None] | None  # None: the whole head-office file
+    free_block_share: float  # of the head-office file: space left by replaced blocks
 
 
 def _build(
@@ -381,6 +383,10 @@ def _build(
         phases["branch_files"] = time.perf_counter() - t1
         if base is not None:
             con.execute("detach stage")
+        con.execute("checkpoint ho")
+        total, free = con.execute(
+            "select total_blocks, free_blocks from pragma_database_size() where database_name = 'ho'"
+        ).fetchone()
         con.execute("detach ho")
         audit_scope: dict[str, str | None] | None = None
         if base is not None:
@@ -403,6 +409,7 @@ def _build(
             branches=summary,
             branch_rows=sum(rows_per_branch),
             audit_scope=audit_scope,
+            free_block_share=round(free / total, 3) if total else 0.0,
         )
     finally:
         con.close()

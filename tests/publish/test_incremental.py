@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from orchestration import warehouse as wh_engine
-from orchestration.publish import PublishError, cli, history, layout, publish
+from orchestration.publish import PublishError, cli, history, incremental, layout, publish
 from tests.publish import fake_warehouse as fw
 from tests.publish.conftest import tree_digest
 
@@ -29,6 +29,12 @@ HISTORY = {
     "mart_branch_kpi_daily": "biz_date",
     "dim_date": "date_day",
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_compaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny files are mostly free blocks after a change; compaction has its own test."""
+    monkeypatch.setattr(incremental, "MAX_FREE_BLOCK_SHARE", 1.0)
 
 
 @pytest.fixture()
@@ -327,4 +333,22 @@ def test_incremental_from_spark_table_directories(full_wh: Path, tmp_path: Path)
         wh_engine.current(spark_dir), schema="serving"
     )
     pub(D[1], spark_dir, tmp_path / "full", full=True)
+    assert_same_as_full(serving, tmp_path / "full")
+
+
+def test_free_blocks_over_the_limit_make_the_next_publish_full(
+    full_wh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = tmp_path / "s"
+    pub(D[0], cut(full_wh, D[0]), serving)
+    assert manifest(serving)["ho_free_block_share"] == 0.0  # written whole: compact
+    pub(D[1], cut(full_wh, D[1]), serving)
+    share = manifest(serving)["ho_free_block_share"]
+    assert share > 0.0  # the replaced blocks of the copied file
+    monkeypatch.setattr(incremental, "MAX_FREE_BLOCK_SHARE", share / 2)
+    wh = cut(full_wh, D[2])
+    assert pub(D[2], wh, serving).mode == "full"
+    assert "free blocks: rebuilt whole to compact" in manifest(serving)["full_reason"]
+    assert manifest(serving)["ho_free_block_share"] == 0.0
+    pub(D[2], wh, tmp_path / "full", full=True)
     assert_same_as_full(serving, tmp_path / "full")
