@@ -171,7 +171,7 @@ def test_previous_version_is_left_byte_identical(full_wh: Path, serving: Path) -
     new = serving / "versions" / second.version
     assert {(p.stat().st_mode & 0o777) for p in new.rglob("*") if p.is_file()} == {0o444}
     assert (new / "crm.duckdb").stat().st_ino != (vdir / "crm.duckdb").stat().st_ino
-    assert not list(new.glob(".stage*"))
+    assert not list(new.glob(".stage*")) and not list(new.glob(".spill*"))
 
 
 def test_publishing_the_same_date_twice(full_wh: Path, tmp_path: Path) -> None:

@@ -115,3 +115,21 @@ def test_names_from_truth_parquet(tmp_path: Path) -> None:
         ("masked", "full_name", 1),
         ("leaked", "full_name", 1),
     }
+
+
+def test_scan_limited_to_tables_and_rows(tmp_path: Path) -> None:
+    """``only``: the tables (of schema main) and rows an incremental publish wrote."""
+    path = tmp_path / "ho.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create table t as select * from (values (date '2026-11-01', '11010519491231002X'), "
+        "(date '2026-11-02', '138****1234')) v(biz_date, v)"
+    )
+    con.execute("create table u as select '13812345678' as v")
+    con.close()
+    kinds = {(f.table, f.kind) for f in scan_files([path])}
+    assert kinds == {("t", "resident_id_18"), ("u", "mobile")}
+    assert scan_files([path], only={"t": "biz_date >= date '2026-11-02'"}) == []
+    new_rows = scan_files([path], only={"t": "biz_date >= date '2026-11-01'"})
+    assert [(f.table, f.kind) for f in new_rows] == [("t", "resident_id_18")]
+    assert [(f.table, f.kind) for f in scan_files([path], only={"u": None})] == [("u", "mobile")]
