@@ -28,7 +28,9 @@ NULL_KEY = "NULL"
 REPLACED = "replaced"  # not a history table: dropped and created again
 REWRITTEN = "rewritten"  # history table written whole (no usable previous digests, restated)
 APPENDED = "appended"  # rows of dates >= since deleted, the warehouse's rows of them inserted
-UNCHANGED = "unchanged"  # every date equal to the previous version's: left as copied
+UNCHANGED = (
+    "unchanged"  # same digests (per date, or whole) as the previous version's: left as copied
+)
 
 
 @dataclass(frozen=True)

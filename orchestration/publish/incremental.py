@@ -45,6 +45,11 @@ class Base:
     def branch_file(self, code: str) -> Path:
         return self.directory / layout.BRANCH_DIR / f"{code}.duckdb"
 
+    def table_digest(self, source: str) -> tuple[int, ...] | None:
+        """The digest the base recorded for a warehouse table (None if none)."""
+        raw = (self.manifest.get("table_digests") or {}).get(source)
+        return tuple(int(v) for v in raw) if isinstance(raw, list) and len(raw) == 3 else None
+
     def history(self, table: str) -> Any:
         return (self.manifest.get("history") or {}).get(table, {}).get("dates")
 

@@ -334,14 +334,16 @@ def _build(
                     if base is not None
                     else TableAction(history.REWRITTEN, reason="full build")
                 )
-            actions[t.name] = action
-            _write_head_office_table(con, t, action, replace=base is not None)
-            if not t.date_column:
+            else:
                 row = con.execute(
-                    wh_engine.digest_sql(f"ho.{_ident(t.name)}", [c for c, _ in t.columns])
+                    wh_engine.digest_sql(_wh(t), [c for c, _ in t.columns])
                 ).fetchone()
                 digests[t.source] = (int(row[0]), int(row[1]), int(row[2]))
                 counts[t.name] = digests[t.source][0]
+                if base is not None and base.table_digest(t.source) == digests[t.source]:
+                    action = TableAction(history.UNCHANGED)  # same rows: keep the copy
+            actions[t.name] = action
+            _write_head_office_table(con, t, action, replace=base is not None)
         phases["history_check"] = t_check
         phases["head_office_copy"] = (
             time.perf_counter() - t0 - t_check - phases.get("copy_previous", 0.0)

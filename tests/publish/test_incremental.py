@@ -145,14 +145,12 @@ def test_every_day_on_top_of_the_day_before_equals_a_full_publish(
                 "dates": [day.isoformat()],
             }
             assert acts["dim_date"]["action"] == "appended"
-            assert acts["dim_branch"] == {"action": "replaced"}
-            assert set(m["audit_scope"]) == {
-                "mart_customer_daily",
-                "mart_branch_kpi_daily",
-                "dim_date",
-                "dim_branch",
-            }
-            assert m["audit_scope"]["dim_branch"] is None
+            # not a history table: replaced when its rows changed (O13's merge), else kept
+            changed = day == fw.MERGE_DATE
+            assert acts["dim_branch"] == {"action": "replaced" if changed else "unchanged"}
+            scope = {"mart_customer_daily", "mart_branch_kpi_daily", "dim_date"}
+            assert set(m["audit_scope"]) == scope | ({"dim_branch"} if changed else set())
+            assert m["audit_scope"].get("dim_branch", None) is None
             assert m["audit_scope"]["mart_customer_daily"] == f"\"biz_date\" >= date '{day}'"
     assert "O13" not in manifest(incr)["branches"]
     assert not (incr / "branches" / "O13.duckdb").exists()
@@ -184,7 +182,8 @@ def test_publishing_the_same_date_twice(full_wh: Path, tmp_path: Path) -> None:
     m = manifest(serving)
     assert m["table_actions"]["mart_customer_daily"] == {"action": "unchanged"}
     assert m["table_actions"]["mart_branch_kpi_daily"] == {"action": "unchanged"}
-    assert "mart_customer_daily" not in m["audit_scope"]  # nothing new to scan
+    assert m["table_actions"]["dim_branch"] == {"action": "unchanged"}
+    assert m["audit_scope"] == {}  # nothing new to scan
     pub(D[1], wh, tmp_path / "full", full=True)
     assert_same_as_full(serving, tmp_path / "full")
 
