@@ -1,86 +1,34 @@
-"""CRM_ENGINE=spark after the dbt build: the gates through GX's Spark datasource and publishing
-from Spark's tables, against the DuckDB build of the same lake.
+"""CRM_ENGINE=spark end to end: the daily pipeline's run on Spark (extraction, gates, dbt,
+warehouse gates through GX's Spark datasource, publishing from Spark's tables), and the gates
+and publisher on Spark's tables against the DuckDB build of the same lake.
 
-One small bank is extracted once; dbt builds it on both engines into the same data directory
-(``warehouse/crm.duckdb`` and ``warehouse/spark/``), models and seeds only (the dbt data tests
-are the DuckDB suite's business). The Spark build is the cost of this module (a few minutes on
-one core); everything else reads the two builds.
+The bank and both builds are the session's shared build (tests/spark/conftest.py); these tests
+read them (a test that damages a table works on its own copy).
 
-Run with ``pytest -m spark tests/orchestration`` (needs the [spark] extra and Java 17).
+Run with ``make test-spark`` (needs the [spark] extra and Java 17).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from crmwh.config import SYSTEMS, project_dir
+from tests.spark.conftest import DAY, GATED_SUITES, KEY, SPARK_DBT_TESTS, SparkBank
 
 pytestmark = pytest.mark.spark
 
-DAY = dt.date(2026, 11, 1)
-KEY = "spark-pipeline-test-key"
 # Gated on both engines: tables and views of staging, with lookups, sql_types and parameters.
 SUITES = ["stg_org__branches", "stg_core__customers", "stg_core__accounts", "stg_core__balances"]
 
 
-def _dbt(engine: str, data_dir: Path, work: Path) -> None:
-    env = {
-        **os.environ,
-        "CRM_ENGINE": engine,
-        "CRM_DATA_DIR": str(data_dir),
-        "CRM_BIZ_DATE": DAY.isoformat(),
-        "CRM_PSEUDONYM_KEY": KEY,
-        "DBT_PROFILES_DIR": str(project_dir()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_TARGET_PATH": str(work / f"target-{engine}"),
-        "DBT_LOG_PATH": str(work / f"logs-{engine}"),
-    }
-    args = ["build", "--resource-type", "seed", "--resource-type", "model"]
-    if engine == "spark":
-        args += ["--threads", "1"]
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [str(dbt), *args], cwd=project_dir(), env=env, capture_output=True, text=True, check=False
-    )
-    if not (work / f"target-{engine}" / "run_results.json").exists():
-        raise AssertionError(f"dbt on {engine} did not run:\n{proc.stdout[-4000:]}")
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory holding one lake and its DuckDB and Spark builds (views recorded).
-
-    ``CRM_SPARK_TEST_BANK`` names such a directory built earlier (by this fixture, for the
-    same date, key and code): it is reused read-only instead of building again, when iterating
-    on the readers. Unset (CI), the bank is built here.
-    """
-    reuse = os.environ.get("CRM_SPARK_TEST_BANK")
-    if reuse:
-        return Path(reuse)
-    from orchestration.extract import extract_batch
-    from orchestration.warehouse import SPARK_DIR, record_spark_views
-    from simulator.testing import make_bank
-
-    work = tmp_path_factory.mktemp("spark_pipeline")
-    data_dir = work / "data"
-    sim = make_bank(data_dir, persons=400, enterprises=40, days=1, start=DAY)
-    for system in SYSTEMS:
-        extract_batch(system, DAY, sim.landing, data_dir / "lake")
-    (data_dir / "warehouse").mkdir(parents=True, exist_ok=True)
-    for engine in ("duckdb", "spark"):
-        _dbt(engine, data_dir, work)
-    spark_dir = data_dir / "warehouse" / SPARK_DIR
-    record_spark_views(work / "target-spark" / "manifest.json", spark_dir)
-    return data_dir
+@pytest.fixture()
+def bank(spark_bank: SparkBank) -> Path:
+    """The shared bank's data directory (lake, DuckDB and Spark warehouses, the run's output)."""
+    return spark_bank.data_dir
 
 
 @pytest.fixture()
@@ -101,6 +49,77 @@ def on_engine(bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return data_dir or linked
 
     return use
+
+
+# --------------------------------------------------------------------- the pipeline's own run
+
+
+def test_the_daily_run_on_spark_succeeded(spark_bank: SparkBank) -> None:
+    run = spark_bank.run
+    assert run["failures"] == {}, run["failures"]
+    assert (run["status"], run["partition"]) == ("SUCCESS", DAY.isoformat())
+
+
+def test_the_run_extracted_and_built_every_asset(spark_bank: SparkBank) -> None:
+    """Every raw table reconciled, every dbt model materialised by the Spark build."""
+    from crmwh.config import TABLES
+
+    done = spark_bank.run["materialized"]
+    raw = {f"raw/{system}/{table}" for system, tables in TABLES.items() for table in tables}
+    assert raw <= set(done), sorted(raw - set(done))
+    assert all(done[key]["reconciled"] for key in raw), {k: done[k] for k in raw}
+    manifest = json.loads((spark_bank.spark_target / "manifest.json").read_text())
+    assert manifest["metadata"]["adapter_type"] == "spark"
+    models = {
+        f"warehouse/{n['name']}"
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+    }
+    assert len(models) > 50 and models <= set(done), sorted(models - set(done))
+
+
+def test_every_gate_of_the_run_passed_through_spark(spark_bank: SparkBank) -> None:
+    """Every check the run selected ran and held (WARN is reported only): the raw gates, the
+    warehouse suites, which validated Spark DataFrames through GX's Spark execution engine,
+    and the dbt data tests run on Spark."""
+    from crmwh.config import TABLES
+
+    checks = spark_bank.run["checks"]
+    assert len(checks) == spark_bank.run["selected_checks"], sorted(checks)
+    failed = {k: v for k, v in checks.items() if not v["passed"] and v["severity"] != "WARN"}
+    assert not failed, failed
+    names = {key.split(":", 1)[1] for key in checks}
+    raw = {f"gx_raw_{table}" for tables in TABLES.values() for table in tables}
+    assert raw | {f"gx_{suite}" for suite in GATED_SUITES} <= names, sorted(names)
+    for test in SPARK_DBT_TESTS:
+        assert any(name.startswith(test) for name in names), f"dbt test {test} did not run"
+    results = spark_bank.data_dir / "quality" / "results" / DAY.isoformat()
+    for suite in GATED_SUITES:
+        meta = json.loads((results / f"{suite}.json").read_text())["validation_result"]["meta"]
+        assert meta["active_batch_definition"]["datasource_name"] == "crmwh_spark", suite
+        assert meta["batch_spec"]["batch_data"] == "SparkDataFrame", suite
+
+
+def test_the_run_published_from_spark(spark_bank: SparkBank) -> None:
+    """The publish step ran last and its manifest names Spark's warehouse and this run."""
+    published = spark_bank.run["materialized"]["serving/published"]
+    serving = spark_bank.data_dir / "serving"
+    manifest = json.loads(
+        (serving / "versions" / published["version"] / "manifest.json").read_text()
+    )
+    assert manifest["engine"] == "spark"
+    assert Path(manifest["warehouse"]) == (spark_bank.data_dir / "warehouse" / "spark").resolve()
+    assert (manifest["biz_date"], manifest["dbt_run_id"]) == (
+        DAY.isoformat(),
+        spark_bank.run["run_id"],
+    )
+    assert manifest["tables"] == published["tables"] and sum(manifest["tables"].values()) > 0
+    assert manifest["branch_count"] == published["branches"] > 0
+    assert (serving / "crm.duckdb").is_file()
+    assert len(list((serving / "branches").glob("*.duckdb"))) == published["branches"]
+
+
+# ----------------------------------------------------- gates and publish against DuckDB's build
 
 
 def _verdicts(outcomes) -> dict[str, tuple]:
@@ -185,21 +204,27 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
 
 
 def test_publish_from_spark_equals_publish_from_duckdb(
-    on_engine, bank: Path, tmp_path: Path
+    on_engine, spark_bank: SparkBank, tmp_path: Path
 ) -> None:
-    """Same serving tables and rows, same branch files with the same rows, from either build."""
+    """What the run published from Spark equals a publish of the DuckDB build of the same lake:
+    same serving tables and rows, same branch files with the same rows."""
     from orchestration.publish import publish
 
-    on_engine("spark")
-    spark = publish(DAY, serving_dir=tmp_path / "from_spark")
+    published = spark_bank.run["materialized"]["serving/published"]
+    spark_serving = spark_bank.data_dir / "serving"
     on_engine("duckdb")
     duck = publish(DAY, serving_dir=tmp_path / "from_duckdb")
-    assert spark.tables == duck.tables and sum(spark.tables.values()) > 0
-    assert spark.branches == duck.branches > 0 and spark.branch_rows == duck.branch_rows
-    assert _rows(spark.ho_file) == _rows(duck.ho_file)
-    spark_branches = sorted(p.name for p in (spark.serving_dir / "branches").iterdir())
+    assert published["tables"] == duck.tables and sum(duck.tables.values()) > 0
+    assert published["branches"] == duck.branches > 0
+    assert published["branch_rows"] == duck.branch_rows
+    assert _rows(spark_serving / "crm.duckdb") == _rows(duck.ho_file)
+    spark_branches = sorted(p.name for p in (spark_serving / "branches").iterdir())
     duck_branches = sorted(p.name for p in (duck.serving_dir / "branches").iterdir())
     assert spark_branches == duck_branches
+    for name in spark_branches[:3]:  # a branch file is a filtered copy: its rows, too
+        assert _rows(spark_serving / "branches" / name) == _rows(
+            duck.serving_dir / "branches" / name
+        )
 
 
 def test_spark_type_names_match_duckdb_typeof() -> None:
