@@ -1,19 +1,19 @@
 """Every model, compiled for Spark, parses with Spark's parser and calls only functions Spark
-knows (orchestration.engines). Cheap (no data, one local Spark session) and lists
-every DuckDB-only construct at once, where a dbt run on Spark stops at the first per branch.
+knows (orchestration.engines). It lists every DuckDB-only construct at once, where a dbt run on
+Spark stops at the first per branch. Cheap: it reads the SQL the session's shared Spark build
+compiled (tests/spark/conftest.py) instead of compiling the project again (a dbt compile on
+Spark cost 40-90 s), and parses it in the session's Spark.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import pytest
 
-from crmwh.config import project_dir
 from orchestration.engines import check_compiled, function_calls
+from tests.spark.conftest import SparkBank
 
 pytestmark = pytest.mark.spark
 
@@ -34,24 +34,18 @@ def test_a_cte_with_a_column_list_is_not_a_call() -> None:
     }
 
 
-def test_every_model_passes_the_static_spark_check(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "CRM_ENGINE": "spark",
-        "CRM_DATA_DIR": str(tmp_path / "data"),
-        "DBT_PROFILES_DIR": str(project_dir()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
+def test_every_model_passes_the_static_spark_check(spark_bank: SparkBank) -> None:
+    target = spark_bank.spark_target
+    manifest = json.loads((target / "manifest.json").read_text())
+    models = {
+        Path(n["original_file_path"]).relative_to("models").as_posix()
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
     }
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [str(dbt), "compile", "--select", "resource_type:model",
-         "--vars", '{"biz_date": "2026-11-02"}'],
-        cwd=project_dir(), env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    checks = check_compiled(tmp_path / "target" / "compiled" / "bank_crm")
+    checks = check_compiled(target / "compiled" / "bank_crm")
+    compiled = {Path(c.path).relative_to("models").as_posix() for c in checks}
+    # a model the build skipped (upstream failure) has no compiled SQL: named here, not ignored
+    assert compiled == models, f"not compiled: {sorted(models - compiled)}"
     assert len(checks) > 50
     bad = [c for c in checks if not c.ok]
     assert not bad, "models Spark cannot run:\n" + "\n".join(

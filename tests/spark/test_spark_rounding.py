@@ -37,7 +37,7 @@ def _spark_round(expr: str, digits: int) -> str:
 
 
 def test_spark_round_double_matches_duckdb_round() -> None:
-    from pyspark.sql import SparkSession
+    from orchestration.quality.spark_batches import spark_session
 
     rng = random.Random(7)
     rows = [
@@ -52,24 +52,18 @@ def test_spark_round_double_matches_duckdb_round() -> None:
         "from t order by a, b"
     ).fetchall()
 
-    spark = (
-        SparkSession.builder.master("local[1]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
+    # the process's Spark session (the gates' one, shared with the other Spark tests): this
+    # test compares values, no setting of the session changes them
+    spark = spark_session()
+    frame = spark.createDataFrame(
+        [(decimal.Decimal(a), b) for a, b in rows], "a decimal(38, 2), b int"
     )
-    try:
-        frame = spark.createDataFrame(
-            [(decimal.Decimal(a), b) for a, b in rows], "a decimal(38, 2), b int"
-        )
-        frame.createOrReplaceTempView("t")
-        quotient = "cast(a as double) / b"
-        got = spark.sql(
-            f"select a, b, {_spark_round(quotient, 2)}, {_spark_round(quotient, 4)}, "
-            f"round({quotient}, 2) from t order by a, b"
-        ).collect()
-    finally:
-        spark.stop()
+    frame.createOrReplaceTempView("rounding_t")
+    quotient = "cast(a as double) / b"
+    got = spark.sql(
+        f"select a, b, {_spark_round(quotient, 2)}, {_spark_round(quotient, 4)}, "
+        f"round({quotient}, 2) from rounding_t order by a, b"
+    ).collect()
 
     assert len(got) == len(expected)
     differ = [(e, tuple(g)) for e, g in zip(expected, got, strict=True) if e[2:4] != tuple(g[2:4])]
