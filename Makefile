@@ -70,8 +70,8 @@ unit: install
 	$(BIN)/pytest -m "not spark"
 
 # The dbt project on Spark (dbt-spark session mode), compared mart by mart with DuckDB, and
-# the gates and publish steps on Spark's tables. CI narrows SPARK_TESTS to the parity build and
-# the rounding check to stay within its 20 minutes (see .ci/run).
+# the gates and publish steps on Spark's tables, all from one shared Spark build of a small bank
+# (tests/spark/conftest.py). SPARK_TESTS narrows it locally.
 SPARK_TESTS ?=
 test-spark: install-spark
 	$(BIN)/pytest -m spark $(SPARK_TESTS)
