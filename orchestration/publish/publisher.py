@@ -51,6 +51,7 @@ from orchestration.publish.settings import (
     full_requested,
     history_tables,
     keep_versions,
+    memory_limit,
     reference_tables,
 )
 
@@ -288,6 +289,7 @@ def _build(
     # spill inside the version being built (removed before it is published).
     spill = out / SPILL_DIR
     con.execute(f"set temp_directory = {_lit(spill)}")
+    con.execute(f"set memory_limit = {_lit(memory_limit())}")
     stage_file = out / STAGE_FILE
     try:
         try:

@@ -269,3 +269,16 @@ def test_version_ids_sort_by_creation() -> None:
     b = layout.new_version_id(dt.date(2026, 1, 1), dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
     assert a < b
     assert layout.check_version_id(a) == a
+
+
+def test_publish_memory_limit_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed CRM_PUBLISH_MEMORY_LIMIT is refused by name, not passed to DuckDB."""
+    from orchestration.publish.settings import memory_limit
+
+    monkeypatch.delenv("CRM_PUBLISH_MEMORY_LIMIT", raising=False)
+    assert memory_limit() == "4GB"
+    monkeypatch.setenv("CRM_PUBLISH_MEMORY_LIMIT", "512MB")
+    assert memory_limit() == "512MB"
+    monkeypatch.setenv("CRM_PUBLISH_MEMORY_LIMIT", "4GB; drop table x")
+    with pytest.raises(PublishError, match="CRM_PUBLISH_MEMORY_LIMIT"):
+        memory_limit()
