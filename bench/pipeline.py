@@ -11,22 +11,23 @@ For every size (persons; enterprises = persons / 10) into DATA_ROOT/p<persons>:
 - extract: every delivered batch of every date (``extract_batch``) in one child process, and in
   the parent DuckDB's bare ``read_csv`` of the first date's bytes already in UTF-8
   (bench/extract.py's yardstick; the conversion is not timed);
-- then, per business date in order, what the orchestrator runs for that date, in ONE worker
+- then, per business date in order, what the orchestrator runs for that date, in one worker
   process (``--day-worker``): raw gates, the dbt stages ``staging`` (seeds + models/staging),
   ``identity`` (models/intermediate/identity), ``conformed`` (models/intermediate/{org,finance,
   consent} + models/marts/core) and ``marts`` (models/marts/{finance,branch}, models/serving,
   models/semantic), each a ``dbt build --select ... --indirect-selection cautious
-  --exclude-resource-type unit_test`` through dbtRunner with its own target and log paths, the
-  date in env ``CRM_BIZ_DATE`` as the orchestrator passes it (not ``--vars``, which would make
-  dbt re-parse every day); the project is parsed once per date, partially from the previous
-  date's target, and charged to ``staging``), then the warehouse gates and publish.
+  --exclude-resource-type unit_test`` subprocess, as Dagster runs dbt, with its own target and
+  log paths, the date in env ``CRM_BIZ_DATE`` as the orchestrator passes it (not ``--vars``,
+  which would make dbt re-parse every day; the first stage parses partially from the previous
+  date's target and pays for it), then the warehouse gates and publish in the worker itself.
 
-Simulate and extract are child processes: wall, CPU seconds (user + system) and peak RSS
-(``ru_maxrss`` from ``os.wait4``) are read when they end. Inside the daily worker each step's
-wall is ``perf_counter``, its CPU ``process_time`` (all threads: dbt's and DuckDB's) and its peak
-RSS the process's VmHWM, reset before the step (``/proc/self/clear_refs``), so each step's peak
-is its own. ``rows`` is what the stage processed: records generated, records extracted, the
-source records of the dates built (dbt stages), rows the gates validated, rows published.
+Simulate, extract and the dbt stages are child processes: wall, CPU seconds (user + system)
+and peak RSS (``ru_maxrss`` from ``os.wait4``) are read when they end. The gates and publish run
+in the worker, as in the Dagster process: wall is ``perf_counter``, CPU ``process_time`` (all
+threads, DuckDB's too) and peak RSS the process's VmHWM, reset before the step
+(``/proc/self/clear_refs``), so each step's peak is its own. ``rows`` is what the stage
+processed: records generated, records extracted, the source records of the dates built (dbt
+stages), rows the gates validated, rows published.
 ``daily run`` = one date's extraction + every step of its worker + the worker's start-up.
 After the last size: identity resolution against Splink on the smallest bank (bench/identity.py's
 Splink model and pairwise scoring, a child process) and the dbt build of the smallest bank on
@@ -251,31 +252,29 @@ def env_for(
 
 
 def run_child(
-    cmd: list[str], env: dict[str, str], label: str, timeout: float | None = None
+    cmd: list[str],
+    env: dict[str, str],
+    label: str,
+    timeout: float | None = None,
+    jvm: dict | None = None,
 ) -> Child:
-    """Run ``cmd``; wall, CPU (user + system) and peak RSS from ``os.wait4``; output kept."""
+    """Run ``cmd``; wall, CPU (user + system) and peak RSS from ``os.wait4``; output kept.
+    ``jvm``: see :func:`wait_child`; the JVMs' CPU is added to the child's."""
     load = os.getloadavg()[0]
     print(f"  {label} ...", end="", flush=True)
     with tempfile.TemporaryFile() as log:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        while True:  # poll so that a timeout can end the child and still read its usage
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if timeout is not None and time.perf_counter() - t0 > timeout:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu, rss = wait_child(proc, timeout, jvm)
+        if jvm is not None:  # the JVM runs beside its parent: their memory adds up
+            cpu, rss = cpu + jvm["cpu"], rss + jvm["rss_mib"]
         wall = time.perf_counter() - t0
         log.seek(0)
         out = log.read().decode("utf-8", "replace")
     child = Child(
         wall,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,
+        cpu,
+        rss,
         out,
         proc.returncode == 0,
         load,
@@ -498,30 +497,94 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def wait_child(
+    proc: subprocess.Popen, timeout: float | None = None, jvm: dict | None = None
+) -> tuple[float, float]:
+    """Wait for ``proc`` (killing it after ``timeout`` s); its CPU seconds (user + system, with
+    the descendants it waited for) and peak RSS in MiB, from ``os.wait4``.
+
+    ``jvm``: filled with the CPU seconds of the JVMs among ``proc``'s descendants, sampled from
+    /proc while it runs (and their highest total RSS, ``rss_mib``). dbt-spark's session mode starts Spark's JVM from the dbt process and
+    never waits for it, so ``wait4`` does not count it."""
+    t0 = time.perf_counter()
+    seen: dict[tuple[int, int], float] = {}
+    jvm_rss = 0.0
+    tick = 0.0
+    while True:  # poll so that a timeout can end the child and still read its usage
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if timeout is not None and time.perf_counter() - t0 > timeout:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        if jvm is not None and time.perf_counter() - tick > 0.5:
+            tick = time.perf_counter()
+            sample = _jvm_usage(proc.pid)
+            seen.update({k: cpu for k, (cpu, _) in sample.items()})
+            jvm_rss = max(jvm_rss, sum(rss for _, rss in sample.values()))
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if jvm is not None:
+        jvm.update(cpu=sum(seen.values()), rss_mib=jvm_rss, processes=len(seen))
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def _jvm_usage(root: int) -> dict[tuple[int, int], tuple[float, float]]:
+    """CPU seconds so far and RSS (MiB) of each ``java`` process under ``root``, by (pid, start
+    time)."""
+    parent: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            comm = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+            pid = int(stat.parent.name)
+            parent[pid] = int(fields[1])
+            if comm == "java":
+                stats[pid] = fields
+    hz, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    out = {}
+    for pid, fields in stats.items():
+        up = pid
+        while up > 1 and up != root:
+            up = parent.get(up, 0)
+        if up == root:  # utime, stime (14, 15), start time (22), rss pages (24) of proc(5)
+            cpu = (int(fields[11]) + int(fields[12])) / hz
+            out[(pid, int(fields[19]))] = (cpu, int(fields[21]) * page / 2**20)
+    return out
+
+
 def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
-    """One business date's run, as the orchestrator runs it, in one process: raw gates, the dbt
-    stages (parsed once, the manifest reused), warehouse gates, publish. Each step's wall, CPU
-    (the whole process: dbt's and DuckDB's threads too) and own peak RSS are printed as JSON.
+    """One business date's run, as the orchestrator runs it: raw gates, the dbt stages,
+    warehouse gates, publish. Each step's wall, CPU and own peak RSS are printed as JSON.
 
-    One process instead of a child per step: a fresh dbt process pays interpreter start,
-    imports and a re-parse (the biz_date var changes every day), a fresh GX process its
-    context, which on a small bank would swamp what the stages themselves cost."""
-    from dbt.cli.main import dbtRunner
-
+    Each dbt stage is a ``dbt build`` subprocess, as Dagster runs dbt (``DbtCliResource``): its
+    CPU and peak RSS are the child's (``os.wait4``), so its peak is its own and not what an
+    earlier step left in a long-lived process. The project is parsed partially from the previous
+    stage's target (the date travels in ``CRM_BIZ_DATE``, as the orchestrator passes it, so no
+    stage re-parses the project). The gates and publish run in this process, as in the Dagster
+    process: their CPU is ``process_time`` (all threads, DuckDB's too) and their peak the
+    process's VmHWM, reset before the step (``/proc/self/clear_refs``)."""
     steps: dict[str, dict] = {}
 
     def measure(name: str, fn) -> None:  # noqa: ANN001 - a step's callable
         _reset_peak()
         t0, c0 = time.perf_counter(), time.process_time()
-        rows, ok, error = 0, True, None
+        rows, ok, error, child = 0, True, None, None
         try:
-            rows, ok, error = fn()
+            rows, ok, error, *rest = fn()
+            child = rest[0] if rest else None
         except Exception as exc:  # noqa: BLE001 - the figure is still wanted; the error shown
             ok, error = False, f"{type(exc).__name__}: {exc}"
+        cpu, rss = time.process_time() - c0, _peak_mib()
+        if child is not None:  # a subprocess did the work: its CPU and its own peak
+            cpu, rss = cpu + child[0], child[1]
         steps[name] = {
             "wall": time.perf_counter() - t0,
-            "cpu": time.process_time() - c0,
-            "rss_mib": _peak_mib(),
+            "cpu": cpu,
+            "rss_mib": rss,
             "rows": rows,
             "ok": ok,
             "error": error,
@@ -534,44 +597,22 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
         bad = [o.suite for o in outcomes if o.error]
         return sum(o.rows or 0 for o in outcomes), not bad, ", ".join(bad) or None
 
-    # The date travels in CRM_BIZ_DATE, as the orchestrator passes it (orchestration/dbt/
-    # project.py): a changed --vars would make dbt re-parse the whole project every day.
-    os.environ["CRM_BIZ_DATE"] = day.isoformat()
+    env = {**os.environ, "CRM_BIZ_DATE": day.isoformat()}
     common = ["--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
-    manifest: list = []
+    dbt = str(Path(sys.executable).parent / "dbt")
 
     def dbt_stage(stage: str):  # noqa: ANN202
-        if not manifest:  # parsing is paid by the first stage, as by the nightly dbt build
-            parsed = dbtRunner().invoke(["parse", *common])
-            if not parsed.success:
-                return 0, False, str(parsed.exception)
-            manifest.append(parsed.result)
-        args = ["build", "--select", *selection(stage), "--indirect-selection", "cautious"]
+        args = [dbt, "build", "--select", *selection(stage), "--indirect-selection", "cautious"]
         args += ["--exclude-resource-type", "unit_test", *common]
         if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T at once
             args.append("--full-refresh")
-        res = dbtRunner(manifest=manifest[0]).invoke(args)
-        failed = [r.node.name for r in (res.result or []) if str(r.status) in ("error", "fail")]
-        return (
-            0,
-            res.success,
-            (", ".join(failed[:8]) or str(res.exception)) if not res.success else None,
-        )
-
-    def release_warehouse() -> None:
-        """dbt-duckdb keeps its DuckDB instance open in the process after an invocation; the
-        gates and the publisher open the file read-only, which DuckDB refuses while it is."""
-        import gc
-
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-        from dbt.adapters.factory import reset_adapters
-
-        reset_adapters()
-        env = DuckDBConnectionManager._ENV
-        if env is not None:
-            env.close()
-        DuckDBConnectionManager.close_all_connections()
-        gc.collect()
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            usage = wait_child(proc)
+            log.seek(0)
+            out = log.read().decode("utf-8", "replace")
+        ok = proc.returncode == 0
+        return 0, ok, None if ok else tail(out, 1500), usage
 
     def warehouse_gates():  # noqa: ANN202
         from orchestration.quality.warehouse_checks import existing_warehouse_suites
@@ -588,7 +629,6 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
     measure("gates (raw)", lambda: gates(raw_suites))
     for stage in DBT_STAGES:
         measure(stage, lambda stage=stage: dbt_stage(stage))
-    release_warehouse()
     measure("gates (warehouse)", warehouse_gates)
     measure("publish", publish_step)
     print(MARK + json.dumps(steps), flush=True)
@@ -682,11 +722,13 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
         return out
     spark_work = result.data_dir / "bench-dbt-spark"
     cmd = dbt_cmd(["build", "--full-refresh"], spark_work, last, target="spark")
+    jvm: dict = {}
     spark = run_child(
         cmd,
         env_for(result.data_dir, "spark", biz_date=last),
         "dbt build --full-refresh (Spark)",
         timeout=timeout,
+        jvm=jvm,
     )
     if not spark.ok:
         print(tail(spark.out, 2500))
@@ -706,7 +748,9 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
             rows,
             spark.rss_mib,
             spark.load,
-            f"Spark / DuckDB wall = {spark.wall / duck.wall:.2f}",
+            f"Spark / DuckDB wall = {spark.wall / duck.wall:.2f}, CPU = "
+            f"{spark.cpu / duck.cpu:.2f} (CPU and peak include the JVM: {jvm['cpu']:.1f} "
+            f"CPU-s, {jvm['rss_mib']:,.0f} MiB)",
         )
     )
     return out
