@@ -174,3 +174,30 @@ def test_empty_partition_of_an_empty_table_passes(lake: Path) -> None:
     outcome = run("core_txn")
     assert outcome.success, outcome.error or [f.summary() for f in outcome.errors]
     assert outcome.rows == 0
+
+
+def test_no_batch_outlives_its_validation(lake: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GX's execution engine keeps every batch it is given; the gates let each one go, so a
+    process validating many suites holds one batch at a time, not all of them."""
+    import gc
+    import weakref
+
+    import orchestration.quality.gx_runner as gx_runner
+
+    tables = ["core_customer", "core_balance", "card_txn"]
+    for table in tables:
+        qf.write_raw(lake, table, BIZ_DATE)
+    frames: list[weakref.ref] = []
+    load = gx_runner.load_batch
+
+    def remembered(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a pass-through spy
+        batch = load(*args, **kwargs)
+        frames.append(weakref.ref(batch.frame))
+        return batch
+
+    monkeypatch.setattr(gx_runner, "load_batch", remembered)
+    outcomes = gx_runner.run_suites([f"raw_{t}" for t in tables], BIZ_DATE, build_docs=False)
+    assert all(o.success for o in outcomes), [o.summary() for o in outcomes]
+    gc.collect()
+    assert len(frames) == len(tables)
+    assert [ref() is None for ref in frames] == [True] * len(tables)
