@@ -803,7 +803,7 @@ def build_rows(results: list[SizeResult], days: int) -> list[Row]:
         after = [f[s] for s in STAGES if s != "simulate"]
         wall = sum(x.wall for x in after)
         cpu = sum(x.cpu for x in after)
-        peak = max(x.rss_mib for x in f.values())
+        peak = max(x.rss_mib for x in after)  # the pipeline's; the simulator is the test bank's
         full_size = res.persons >= 1_000_000 and days >= 30
         rows.append(
             Row(
@@ -839,8 +839,9 @@ def build_rows(results: list[SizeResult], days: int) -> list[Row]:
         rows.append(
             Row(
                 size,
-                "peak memory (any step)",
+                "peak memory (any step after generation)",
                 rss_mib=peak,
+                compare=f"the simulator (not part of the pipeline): {f['simulate'].rss_mib:,.0f} MiB",
                 target="< 8 GiB",
                 verdict=verdict(peak < TARGETS["memory"]),
             )
