@@ -10,7 +10,10 @@
       - no_mobile: the customer has no valid mobile in any system (each record listed);
       - conflict_mobile / conflict_address / conflict_birth_date / conflict_gender: the record
         disagrees with the golden record (or its birth date / gender contradicts its own
-        identity number).
+        identity number);
+      - rm_unknown_staff: an RM assignment in force on the date names a staff id that is not in
+        the staff master (its org_staff line was quarantined, or never delivered): the
+        customer keeps the RM the source names, and the branch should correct one or the other.
     No personal values are carried, only what is wrong. The branch is the record's own
     (opening / issuing / booking) branch as of the date, a merged outlet under its survivor;
     without one, the customer's primary branch; without either, the head office.
@@ -41,6 +44,24 @@ head_office as (
 customers as (
     select * from {{ ref('fct_customer_daily') }}
     where biz_date = {{ current_biz_date() }}
+),
+
+unknown_rm as (
+    {#- per source customer record: the staff ids (sorted, first shown) of its assignments in
+        force that the staff master does not know -#}
+    select
+        assignments.source_system,
+        assignments.source_customer_no,
+        min(assignments.rm_staff_id) as rm_staff_id,
+        count(distinct assignments.rm_staff_id) as unknown_staff
+    from {{ ref('dim_staff_customer_assignments') }} as assignments
+    left join (select distinct staff_id from {{ ref('dim_staff') }}) as staff
+        on assignments.rm_staff_id = staff.staff_id
+    where
+        assignments.is_in_force
+        and assignments.rm_staff_id is not null
+        and staff.staff_id is null
+    group by assignments.source_system, assignments.source_customer_no
 ),
 
 joined as (
@@ -130,6 +151,22 @@ issues as (
         end as detail
     from joined
     where gender_typed in ('1', '2') and gender_typed != coalesce(id_sex, golden_sex)
+    union all
+    select
+        joined.*,
+        'rm_unknown_staff' as issue_kind,
+        'RM assignment in force names staff ' || unknown_rm.rm_staff_id
+        || case
+            when unknown_rm.unknown_staff > 1
+                then ' (and ' || cast(unknown_rm.unknown_staff - 1 as string) || ' more)'
+            else ''
+        end
+        || ', not in the staff master' as detail
+    from joined
+    inner join unknown_rm
+        on
+            joined.source_system = unknown_rm.source_system
+            and joined.source_customer_no = unknown_rm.source_customer_no
 ),
 
 final as (
