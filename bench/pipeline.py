@@ -504,8 +504,8 @@ def wait_child(
     the descendants it waited for) and peak RSS in MiB, from ``os.wait4``.
 
     ``jvm``: filled with the CPU seconds of the JVMs among ``proc``'s descendants, sampled from
-    /proc while it runs (and their highest total RSS, ``rss_mib``). dbt-spark's session mode starts Spark's JVM from the dbt process and
-    never waits for it, so ``wait4`` does not count it."""
+    /proc while it runs, and their highest total RSS (``rss_mib``). dbt-spark's session mode
+    starts Spark's JVM from the dbt process and never waits for it, so ``wait4`` misses it."""
     t0 = time.perf_counter()
     seen: dict[tuple[int, int], float] = {}
     jvm_rss = 0.0
@@ -597,7 +597,10 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
         bad = [o.suite for o in outcomes if o.error]
         return sum(o.rows or 0 for o in outcomes), not bad, ", ".join(bad) or None
 
-    env = {**os.environ, "CRM_BIZ_DATE": day.isoformat()}
+    # The date travels in CRM_BIZ_DATE, as the orchestrator passes it (orchestration/dbt/
+    # project.py): a changed --vars would make dbt re-parse the whole project every day.
+    os.environ["CRM_BIZ_DATE"] = day.isoformat()
+    env = dict(os.environ)
     common = ["--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
     dbt = str(Path(sys.executable).parent / "dbt")
 

@@ -443,7 +443,8 @@ def _release_batches(ctx: Any) -> None:
     its metric cache: without this, one process validating the day's suites held every
     suite's frame to the end, and the gates' peak was the sum of the batches, not the largest
     one (at 1,000,000 persons on the initial load: 5.3 GiB). A Spark batch is a lazy frame,
-    unpersisted after its validation instead.
+    unpersisted after its validation instead. Validations of one process run one at a time
+    (the engine has a single active batch), so nothing else is using what is released here.
     """
     engine = ctx.data_sources.get(DATASOURCE).get_execution_engine()
     manager = engine.batch_manager
