@@ -258,10 +258,19 @@ def run_child(
     timeout: float | None = None,
     jvm: dict | None = None,
 ) -> Child:
-    """Run ``cmd``; wall, CPU (user + system) and peak RSS from ``os.wait4``; output kept.
-    ``jvm``: see :func:`wait_child`; the JVMs' CPU is added to the child's."""
-    load = os.getloadavg()[0]
+    """:func:`measure_child`, announced and its figures printed."""
     print(f"  {label} ...", end="", flush=True)
+    child = measure_child(cmd, env, timeout, jvm)
+    print(f" {child.wall:.1f} s wall, {child.cpu:.1f} s CPU, {child.rss_mib:.0f} MiB", flush=True)
+    return child
+
+
+def measure_child(
+    cmd: list[str], env: dict[str, str], timeout: float | None = None, jvm: dict | None = None
+) -> Child:
+    """Run ``cmd``; wall, CPU (user + system) and peak RSS from ``os.wait4``; output kept.
+    ``jvm``: see :func:`wait_child`; the JVMs' CPU and RSS are added to the child's."""
+    load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as log:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -271,16 +280,7 @@ def run_child(
         wall = time.perf_counter() - t0
         log.seek(0)
         out = log.read().decode("utf-8", "replace")
-    child = Child(
-        wall,
-        cpu,
-        rss,
-        out,
-        proc.returncode == 0,
-        load,
-    )
-    print(f" {wall:.1f} s wall, {child.cpu:.1f} s CPU, {child.rss_mib:.0f} MiB", flush=True)
-    return child
+    return Child(wall, cpu, rss, out, proc.returncode == 0, load)
 
 
 def must(child: Child, label: str) -> Child:
@@ -290,7 +290,7 @@ def must(child: Child, label: str) -> Child:
     return child
 
 
-def dbt_cmd(args: list[str], work: Path, biz_date: dt.date, target: str = "duckdb") -> list[str]:
+def dbt_cmd(args: list[str], work: Path, target: str = "duckdb") -> list[str]:
     return [
         str(Path(sys.executable).parent / "dbt"),
         *args,
@@ -601,21 +601,15 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
     # project.py): a changed --vars would make dbt re-parse the whole project every day.
     os.environ["CRM_BIZ_DATE"] = day.isoformat()
     env = dict(os.environ)
-    common = ["--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
-    dbt = str(Path(sys.executable).parent / "dbt")
 
     def dbt_stage(stage: str):  # noqa: ANN202
-        args = [dbt, "build", "--select", *selection(stage), "--indirect-selection", "cautious"]
-        args += ["--exclude-resource-type", "unit_test", *common]
+        args = ["build", "--select", *selection(stage), "--indirect-selection", "cautious"]
+        args.append("--quiet")
         if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T at once
             args.append("--full-refresh")
-        with tempfile.TemporaryFile() as log:
-            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-            usage = wait_child(proc)
-            log.seek(0)
-            out = log.read().decode("utf-8", "replace")
-        ok = proc.returncode == 0
-        return 0, ok, None if ok else tail(out, 1500), usage
+        child = measure_child(dbt_cmd(args, work), env)
+        error = None if child.ok else tail(child.out, 1500)
+        return 0, child.ok, error, (child.cpu, child.rss_mib)
 
     def warehouse_gates():  # noqa: ANN202
         from orchestration.quality.warehouse_checks import existing_warehouse_suites
@@ -699,7 +693,7 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
     rows = result.figures["extract"].rows
     out = []
     duck_work = result.data_dir / "bench-dbt-duckdb-full"
-    cmd = dbt_cmd(["build", "--full-refresh"], duck_work, last)
+    cmd = dbt_cmd(["build", "--full-refresh"], duck_work)
     duck = run_child(
         cmd, env_for(result.data_dir, biz_date=last), "dbt build --full-refresh (DuckDB)"
     )
@@ -724,7 +718,7 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
         )
         return out
     spark_work = result.data_dir / "bench-dbt-spark"
-    cmd = dbt_cmd(["build", "--full-refresh"], spark_work, last, target="spark")
+    cmd = dbt_cmd(["build", "--full-refresh"], spark_work, target="spark")
     jvm: dict = {}
     spark = run_child(
         cmd,
