@@ -86,3 +86,40 @@
         ) as double
     )
 {%- endmacro %}
+
+{#- A struct of named fields, portable: fields is a list of (name, expression) pairs. Structs
+    compare field by field on both engines, so one can be the ordering key of arg_min_by. -#}
+{% macro named_row(fields) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('named_row', 'bank_crm')(fields) }}
+    {%- else -%}
+        {{ default__named_row(fields) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__named_row(fields) -%}
+    struct_pack({% for name, expr in fields %}{{ name }} := {{ expr }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__named_row(fields) -%}
+    named_struct({% for name, expr in fields %}'{{ name }}', {{ expr }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- The value of expr in the group's row with the smallest key (an aggregate): "the top row of
+    each group" without ranking every row of it, as row_number() = 1 would (a sort of the whole
+    input; on the facts of a month it spilled gigabytes). -#}
+{% macro arg_min_by(expr, key) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('arg_min_by', 'bank_crm')(expr, key) }}
+    {%- else -%}
+        {{ default__arg_min_by(expr, key) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__arg_min_by(expr, key) -%}
+    arg_min({{ expr }}, {{ key }})
+{%- endmacro %}
+
+{% macro spark__arg_min_by(expr, key) -%}
+    min_by({{ expr }}, {{ key }})
+{%- endmacro %}
