@@ -95,7 +95,7 @@ deposit_totals as (
         cast(sum(case when deposit_family = 'wealth' then balance_cny else 0 end) as decimal(38, 2))
             as wealth_cny,
         cast(count(*) as bigint) as deposit_accounts,
-        {{ top_candidate('balance_cny', 'open_date', 'acct_no', branch_columns) }} as candidate
+        {{ top_candidate(branch_columns, 'balance_cny', 'acct_no', 'open_date') }} as candidate
     from deposits
     group by biz_date, customer_key
 ),
@@ -108,7 +108,7 @@ loan_totals as (
         cast(count(*) as bigint) as loan_contracts,
         max(five_class) as worst_five_class,
         max(overdue_days) as max_loan_overdue_days,
-        {{ top_candidate('principal_cny', 'start_date', 'contract_no', branch_columns) }}
+        {{ top_candidate(branch_columns, 'principal_cny', 'contract_no', 'start_date') }}
             as candidate
     from loans
     group by biz_date, customer_key
@@ -130,7 +130,7 @@ card_totals as (
         cast(sum(case when card_kind = 'C' then 1 else 0 end) as bigint) as credit_cards,
         cast(sum(case when card_kind = 'D' then 1 else 0 end) as bigint) as debit_cards,
         max(overdue_days) as max_card_overdue_days,
-        {{ top_candidate('coalesce(credit_limit, 0)', 'open_date', 'card_key', branch_columns) }}
+        {{ top_candidate(branch_columns, 'coalesce(credit_limit, 0)', 'card_key', 'open_date') }}
             as candidate
     from cards
     group by biz_date, customer_key
