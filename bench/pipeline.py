@@ -63,6 +63,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from crmwh.config import SYSTEMS, TABLES  # noqa: E402
+from orchestration.dbt.project import FULL_REFRESH_ARGS  # noqa: E402
 
 START = dt.date(2026, 11, 1)
 STAGES = ["simulate", "extract", "staging", "identity", "conformed", "marts", "gates", "publish"]
@@ -606,7 +607,7 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
         args = ["build", "--select", *selection(stage), "--indirect-selection", "cautious"]
         args.append("--quiet")
         if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T at once
-            args.append("--full-refresh")
+            args.extend(FULL_REFRESH_ARGS)  # as the orchestrator: one model at a time
         child = measure_child(dbt_cmd(args, work), env)
         error = None if child.ok else tail(child.out, 1500)
         return 0, child.ok, error, (child.cpu, child.rss_mib)

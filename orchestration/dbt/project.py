@@ -75,13 +75,22 @@ def dbt_build_args(biz_date: dt.date, rebuild_from: dt.date | None = None) -> li
     The date itself travels in the environment (:func:`dbt_build_env`), not in ``--vars``: dbt
     re-parses the whole project whenever ``--vars`` change, which cost 20-30 s a day here. A
     re-delivery of an earlier date invalidates every incremental model from that date on, so
-    the build becomes a full refresh; otherwise incremental models process ``biz_date`` only.
+    the build becomes a full refresh (:data:`FULL_REFRESH_ARGS`); otherwise incremental models
+    process ``biz_date`` only.
     Unit tests prove the SQL, not the day's data: they run in CI (make test), not every night.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
     if rebuild_from is not None and rebuild_from <= biz_date:
-        args.append("--full-refresh")
+        args.extend(FULL_REFRESH_ARGS)
     return args
+
+
+# A full refresh builds every model over every date in one statement: one model at a time, so
+# each gets the warehouse's whole memory limit. Two at once split it and spill: at 1,000,000
+# persons x 29 dates, alone against beside another, fct_transactions took 45 s against 212 s,
+# int_customer_month_state 43 s against 182 s, fct_card_daily 28 s against 71 s
+# (bench/README.md, 2026-11-29 22:13 UTC). A nightly build keeps the profile's threads.
+FULL_REFRESH_ARGS = ("--full-refresh", "--threads", "1")
 
 
 SPARK_SUBMIT_ENV = "PYSPARK_SUBMIT_ARGS"

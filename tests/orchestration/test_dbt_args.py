@@ -34,6 +34,10 @@ def test_daily_build_skips_unit_tests_and_gets_the_date_from_the_environment(
 def test_redelivery_of_an_earlier_date_forces_a_full_refresh() -> None:
     assert "--full-refresh" in dbt_build_args(T, rebuild_from=dt.date(2026, 11, 1))
     assert "--full-refresh" in dbt_build_args(T, rebuild_from=T)
+    # one model at a time: each gets the whole memory limit (two at once spill at scale)
+    args = dbt_build_args(T, rebuild_from=T)
+    assert args[args.index("--threads") + 1] == "1"
+    assert "--threads" not in dbt_build_args(T)
     # a request for a later date than the one being built waits for that date
     assert "--full-refresh" not in dbt_build_args(T, rebuild_from=dt.date(2026, 11, 5))
 
