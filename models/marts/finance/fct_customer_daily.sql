@@ -165,37 +165,12 @@ products_held as (
     group by biz_date, customer_key
 ),
 
-customer_days as (
+joined as (
     -- one row per customer holding anything on the date (the rows of this table); the primary
     -- branch is the deposit candidate, else the loan's, else the card's
     select
-        products_held.*,
-        case
-            when deposit_totals.customer_key is not null then 'deposit'
-            when loan_totals.customer_key is not null then 'loan'
-            else 'card'
-        end as primary_branch_basis,
-        coalesce(deposit_totals.candidate, loan_totals.candidate, card_totals.candidate)
-            as primary_branch
-    from products_held
-    left join deposit_totals
-        on
-            products_held.biz_date = deposit_totals.biz_date
-            and products_held.customer_key = deposit_totals.customer_key
-    left join loan_totals
-        on
-            products_held.biz_date = loan_totals.biz_date
-            and products_held.customer_key = loan_totals.customer_key
-    left join card_totals
-        on
-            products_held.biz_date = card_totals.biz_date
-            and products_held.customer_key = card_totals.customer_key
-),
-
-final as (
-    select
-        customer_days.biz_date,
-        customer_days.customer_key,
+        products_held.biz_date,
+        products_held.customer_key,
         ---------- assets
         coalesce(deposit_totals.aum_cny, 0) as aum_cny,
         coalesce(deposit_totals.deposits_cny, 0) as deposits_cny,
@@ -220,36 +195,70 @@ final as (
         + coalesce(loan_totals.loan_contracts, 0)
         + coalesce(card_totals.credit_cards, 0)
         + coalesce(card_totals.debit_cards, 0) as accounts_count,
-        customer_days.products_held,
+        products_held.products_held,
         ---------- relationship manager
         rm.rm_staff_id,
         rm.rm_branch_code,
         ---------- primary branch as of the date
-        customer_days.primary_branch_basis,
-        customer_days.primary_branch.booking_branch_code,
-        customer_days.primary_branch.branch_code,
-        customer_days.primary_branch.branch_l1_code,
-        customer_days.primary_branch.branch_l2_code,
-        customer_days.primary_branch.branch_l3_code,
-        customer_days.primary_branch.branch_l4_code,
-        customer_days.primary_branch.branch_l5_code
-    from customer_days
+        case
+            when deposit_totals.customer_key is not null then 'deposit'
+            when loan_totals.customer_key is not null then 'loan'
+            else 'card'
+        end as primary_branch_basis,
+        coalesce(deposit_totals.candidate, loan_totals.candidate, card_totals.candidate)
+            as primary_branch
+    from products_held
     left join deposit_totals
         on
-            customer_days.biz_date = deposit_totals.biz_date
-            and customer_days.customer_key = deposit_totals.customer_key
+            products_held.biz_date = deposit_totals.biz_date
+            and products_held.customer_key = deposit_totals.customer_key
     left join loan_totals
         on
-            customer_days.biz_date = loan_totals.biz_date
-            and customer_days.customer_key = loan_totals.customer_key
+            products_held.biz_date = loan_totals.biz_date
+            and products_held.customer_key = loan_totals.customer_key
     left join card_totals
         on
-            customer_days.biz_date = card_totals.biz_date
-            and customer_days.customer_key = card_totals.customer_key
+            products_held.biz_date = card_totals.biz_date
+            and products_held.customer_key = card_totals.customer_key
     left join rm
         on
-            customer_days.biz_date = rm.biz_date
-            and customer_days.customer_key = rm.customer_key
+            products_held.biz_date = rm.biz_date
+            and products_held.customer_key = rm.customer_key
+),
+
+final as (
+    select
+        joined.biz_date,
+        joined.customer_key,
+        joined.aum_cny,
+        joined.deposits_cny,
+        joined.demand_deposits_cny,
+        joined.time_deposits_cny,
+        joined.wealth_cny,
+        joined.loans_cny,
+        joined.card_outstanding_cny,
+        joined.liabilities_cny,
+        joined.credit_limit_cny,
+        joined.worst_five_class,
+        joined.max_loan_overdue_days,
+        joined.max_card_overdue_days,
+        joined.deposit_accounts,
+        joined.loan_contracts,
+        joined.credit_cards,
+        joined.debit_cards,
+        joined.accounts_count,
+        joined.products_held,
+        joined.rm_staff_id,
+        joined.rm_branch_code,
+        joined.primary_branch_basis,
+        joined.primary_branch.booking_branch_code,
+        joined.primary_branch.branch_code,
+        joined.primary_branch.branch_l1_code,
+        joined.primary_branch.branch_l2_code,
+        joined.primary_branch.branch_l3_code,
+        joined.primary_branch.branch_l4_code,
+        joined.primary_branch.branch_l5_code
+    from joined
 )
 
 select * from final
