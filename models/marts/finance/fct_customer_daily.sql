@@ -12,8 +12,8 @@
          ties to the oldest card.
     primary_branch_basis says which rule applied. Each basis's candidate comes out of the same
     aggregate as its totals (macro top_candidate), not from ranking every candidate row: over a
-    month of facts that sort spilled 15 GB at 300,000 persons. Branch codes are as of the date, a merged
-    outlet under its survivor. Rows without a resolved customer_key (an orphan account) are not
+    month of facts that sort spilled 15 GB at 300,000 persons. Branch codes are as of the date,
+    a merged outlet under its survivor. Rows without a resolved customer_key (an orphan account) are not
     in this table; rec_finance_daily counts them. Incremental by biz_date, reading only the
     facts' rows of T.
 -#}
