@@ -4,19 +4,7 @@
     NULL: "the most recent non-empty value" when rank_expr ranks rows newest first. The whole
     value comes from one row (an address is never stitched from two). -#}
 {% macro first_by_rank(expr, rank_expr) -%}
-    {%- if adapter is defined -%}
-        {{ adapter.dispatch('first_by_rank', 'bank_crm')(expr, rank_expr) }}
-    {%- else -%}
-        {{ default__first_by_rank(expr, rank_expr) }}
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro default__first_by_rank(expr, rank_expr) -%}
-    arg_min({{ expr }}, {{ rank_expr }}) filter (where {{ expr }} is not null)
-{%- endmacro %}
-
-{% macro spark__first_by_rank(expr, rank_expr) -%}
-    min_by({{ expr }}, {{ rank_expr }}) filter (where {{ expr }} is not null)
+    {{ arg_min_by(expr, rank_expr) }} filter (where {{ expr }} is not null)
 {%- endmacro %}
 
 {#- Incremental strategy of a history (valid_from / valid_to) table keyed by
