@@ -694,7 +694,7 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
     rows = result.figures["extract"].rows
     out = []
     duck_work = result.data_dir / "bench-dbt-duckdb-full"
-    cmd = dbt_cmd(["build", "--full-refresh"], duck_work)
+    cmd = dbt_cmd(["build", *FULL_REFRESH_ARGS], duck_work)
     duck = run_child(
         cmd, env_for(result.data_dir, biz_date=last), "dbt build --full-refresh (DuckDB)"
     )
@@ -719,7 +719,7 @@ def spark_rows(result: SizeResult, timeout: float) -> list[Row]:
         )
         return out
     spark_work = result.data_dir / "bench-dbt-spark"
-    cmd = dbt_cmd(["build", "--full-refresh"], spark_work, target="spark")
+    cmd = dbt_cmd(["build", *FULL_REFRESH_ARGS], spark_work, target="spark")
     jvm: dict = {}
     spark = run_child(
         cmd,
