@@ -7,7 +7,8 @@
     literal.
 
     biz_date_filter(column): the dates a daily (incremental by biz_date) model processes: only T
-    on an incremental run, every date up to T on a first build or a --full-refresh. The same
+    on an incremental run (CRM_BIZ_DATE_FROM to T in a backfill's range run, see
+    biz_date_from_text), every date up to T on a first build or a --full-refresh. The same
     SQL then yields the same rows either way, which is what makes a rebuild equal the daily runs.
 -#}
 {% macro current_biz_date_text() -%}
@@ -17,6 +18,16 @@
         changed --vars does). -#}
     {%- if not execute -%}
         {{ return('9999-12-31') }}
+    {%- endif -%}
+    {#- A range run (CRM_BIZ_DATE_FROM, see biz_date_from_text) builds a range of dates
+        incrementally in tagged models only; others only under --full-refresh (every date). -#}
+    {%- set first = env_var('CRM_BIZ_DATE_FROM', '') -%}
+    {%- if first and model is defined and model.resource_type == 'model'
+        and 'date_range' not in model.tags and not flags.FULL_REFRESH -%}
+        {%- do exceptions.raise_compiler_error(
+            model.name ~ ": CRM_BIZ_DATE_FROM=" ~ first ~ " (a range of dates) is only for "
+            ~ "models tagged 'date_range', whose rows of a date depend on that date's inputs "
+            ~ "alone; build this one with --full-refresh, or one date at a time") -%}
     {%- endif -%}
     {%- set explicit = var('biz_date', none) or env_var('CRM_BIZ_DATE', '') -%}
     {%- if explicit -%}
@@ -55,8 +66,55 @@
     {{ return(latest) }}
 {%- endmacro %}
 
+{#-
+    A range of dates in one incremental run, for a backfill (orchestration.dbt.project
+    backfill_invocations): CRM_BIZ_DATE_FROM is the first date, CRM_BIZ_DATE the last. Built
+    over a whole month at once, the largest facts outgrow the warehouse's memory limit and
+    spill; a few dates at a time they do not. Only a model whose rows of a date depend on
+    nothing but its inputs of that date may be built so: it says so with the tag 'date_range',
+    and any other model run with CRM_BIZ_DATE_FROM set fails to compile instead of silently
+    leaving the range's earlier dates unbuilt. Without it (every nightly run) a run builds T.
+-#}
+{% macro biz_date_from_text() -%}
+    {%- set first = env_var('CRM_BIZ_DATE_FROM', '') if execute else '' -%}
+    {%- if first and first > current_biz_date_text() -%}
+        {%- do exceptions.raise_compiler_error(
+            "CRM_BIZ_DATE_FROM=" ~ first ~ " is after the business date "
+            ~ current_biz_date_text()) -%}
+    {%- endif -%}
+    {{ return(first) }}
+{%- endmacro %}
+
+{#- dbt's should_full_refresh (global project), overridden: in a range run a model tagged
+    date_range builds its range incrementally even under --full-refresh, so the backfill's
+    last run can be one build of everything (each model one materialisation, as Dagster
+    records it) while the facts' earlier dates, built range by range before it, stay. -#}
+{% macro should_full_refresh() -%}
+    {%- if model is defined and 'date_range' in model.tags
+        and env_var('CRM_BIZ_DATE_FROM', '') -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- set config_full_refresh = config.get('full_refresh') -%}
+    {%- if config_full_refresh is none -%}
+        {%- set config_full_refresh = flags.FULL_REFRESH -%}
+    {%- endif -%}
+    {%- do return(config_full_refresh) -%}
+{%- endmacro %}
+
+{#- First date an incremental run builds (SQL date): CRM_BIZ_DATE_FROM, else T. -#}
+{% macro biz_date_first() -%}
+    {%- set first = biz_date_from_text() -%}
+    {%- if first -%}
+        cast('{{ first }}' as date)
+    {%- else -%}
+        {{ current_biz_date() }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro biz_date_filter(column) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and biz_date_from_text() -%}
+        {{ column }} >= {{ biz_date_first() }} and {{ column }} <= {{ current_biz_date() }}
+    {%- elif is_incremental() -%}
         {{ column }} = {{ current_biz_date() }}
     {%- else -%}
         {{ column }} <= {{ current_biz_date() }}

@@ -11,6 +11,7 @@ from dim_customer_history as of the month end, are compared too.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import polars as pl
 import pytest
 
 from crmwh.config import SYSTEMS
+from orchestration.dbt.project import BIZ_DATE_FROM_ENV, DATE_RANGE_TAG, backfill_invocations
 from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 10, 30)
@@ -55,6 +57,8 @@ FACT_TABLES = [
     "intermediate.int_customer_month_state",
     "branch.mart_customer_360",
 ]
+# The models tagged date_range, which a backfill builds a range of dates at a time.
+RANGE_TABLES = [t for t in FACT_TABLES if t.startswith("finance.")]
 # mart_customer_360 and what it reads beyond the facts: built by every daily run, rebuilt with
 # the facts (dim_customer_history keeps its versions through --full-refresh: full_refresh=false).
 MART_MODELS = [
@@ -78,6 +82,9 @@ class BuiltBank:
     truth_dir: Path
     dates: list[dt.date]
     daily: dict[str, pl.DataFrame]  # rows after the daily incremental runs
+    ranged: dict[str, pl.DataFrame]  # RANGE_TABLES after one range run of every date
+    range_refusal: str  # the error of compiling an untagged model in a range run
+    range_kept_history: bool  # the rebuild's last run left the facts' earlier dates alone
     con: duckdb.DuckDBPyConnection  # warehouse after the full rebuild (read-only)
 
 
@@ -109,13 +116,49 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> BuiltBank:
     wh = data_dir / "warehouse" / "crm.duckdb"
     with duckdb.connect(str(wh), read_only=True) as con:
         daily = {t: snapshot(con, t) for t in FACT_TABLES}
-    # Full rebuild of every date up to the last one, with all data and unit tests.
+    # A backfill's range run (CRM_BIZ_DATE_FROM): the date_range facts lose every date but the
+    # last, then one incremental run builds them all again, as the backfill builds its ranges.
+    with duckdb.connect(str(wh)) as con:
+        for table in RANGE_TABLES:
+            con.execute(f"delete from {table} where biz_date < ?", [sim.dates[-1]])
+    os.environ[BIZ_DATE_FROM_ENV] = first.isoformat()
+    try:
+        dbt(["run", "--select", f"tag:{DATE_RANGE_TAG}"], sim.dates[-1])
+        try:  # any other model refuses a range
+            dbt(["compile", "--select", "mart_customer_360"], sim.dates[-1])
+            range_refusal = ""
+        except AssertionError as exc:
+            range_refusal = str(exc)
+    finally:
+        del os.environ[BIZ_DATE_FROM_ENV]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        ranged = {t: snapshot(con, t) for t in RANGE_TABLES}
+    # Full rebuild of every date up to the last one, with all data and unit tests, as the
+    # orchestrator rebuilds after a re-delivery: the date_range facts two dates at a time (a
+    # --full-refresh through the second date), then one --full-refresh of everything in which
+    # they build only the last date (backfill_invocations).
     # cautious: only tests whose models are all selected (not other areas' marts' tests)
     only_own = ["--indirect-selection", "cautious"]
-    dbt(
-        ["build", "--full-refresh", "--select", *OWN_MODELS, *MART_MODELS, *only_own],
-        sim.dates[-1],
-    )
+    plan = backfill_invocations(first, sim.dates[-1], (*OWN_MODELS, *MART_MODELS), days=2)
+    assert [r.biz_date_from for r in plan] == [None, sim.dates[-1]]
+    marker = "insert into finance.fct_fx_rate_daily (biz_date, currency, rate_to_cny) values (?, 'ZZZ', 1)"
+    for i, run in enumerate(plan):
+        if i == len(plan) - 1:  # a row of the first date the rebuild's last run must not touch
+            with duckdb.connect(str(wh)) as con:
+                con.execute(marker, [first])
+        if run.biz_date_from is not None:  # the date itself goes in --vars (Dbt)
+            os.environ[BIZ_DATE_FROM_ENV] = run.biz_date_from.isoformat()
+        try:
+            dbt([*run.args, *only_own], run.biz_date)
+        finally:
+            os.environ.pop(BIZ_DATE_FROM_ENV, None)
+    with duckdb.connect(str(wh)) as con:
+        kept = con.execute(
+            "delete from finance.fct_fx_rate_daily where currency = 'ZZZ' returning 1"
+        )
+        range_kept_history = len(kept.fetchall()) == 1
     con = duckdb.connect(str(wh), read_only=True)
-    yield BuiltBank(data_dir, sim.truth, sim.dates, daily, con)
+    yield BuiltBank(
+        data_dir, sim.truth, sim.dates, daily, ranged, range_refusal, range_kept_history, con
+    )
     con.close()

@@ -24,6 +24,32 @@ def test_incremental_daily_runs_equal_full_rebuild(bank: BuiltBank) -> None:
     assert dates.to_list() == bank.dates
 
 
+def test_a_range_run_rebuilds_every_date_of_its_range_as_the_daily_runs_did(
+    bank: BuiltBank,
+) -> None:
+    """The backfill's range run (CRM_BIZ_DATE_FROM..T in one incremental run) restores the
+    dates deleted before it, row for row: the date filters and the account versions valid
+    anywhere in the range, not only at T."""
+    assert set(bank.ranged) == {t for t in FACT_TABLES if t.startswith("finance.")}
+    for table, ranged in bank.ranged.items():
+        daily = bank.daily[table]
+        assert daily["biz_date"].n_unique() == len(bank.dates), table
+        assert daily.equals(ranged), f"{table}: the range run and the daily runs differ"
+
+
+def test_the_rebuilds_last_run_builds_only_the_last_range_of_the_facts(bank: BuiltBank) -> None:
+    """--full-refresh with CRM_BIZ_DATE_FROM: the date_range facts run incrementally over the
+    range (should_full_refresh), keeping the dates built before; a marker row of the first date,
+    added before that run, is still there (the tables otherwise equal the daily runs')."""
+    assert bank.range_kept_history
+
+
+def test_a_range_run_refuses_a_model_not_tagged_for_it(bank: BuiltBank) -> None:
+    """mart_customer_360 reads month-end state: built over a range it would miss dates."""
+    assert "mart_customer_360" in bank.range_refusal
+    assert "only for models tagged 'date_range'" in bank.range_refusal
+
+
 def test_facts_reconcile_to_staging_and_control_totals_to_the_cent(bank: BuiltBank) -> None:
     rec = bank.con.sql(
         "select * from finance.rec_finance_daily order by biz_date, table_name, measure, currency"

@@ -7,7 +7,15 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from orchestration.dbt.project import (
+    BIZ_DATE_ENV,
+    BIZ_DATE_FROM_ENV,
+    DATE_RANGE_TAG,
+    FULL_REFRESH_ARGS,
+    RANGE_DAYS_ENV,
+    backfill_invocations,
     clear_rebuild_requests,
     dbt_build_args,
     dbt_build_env,
@@ -68,3 +76,48 @@ def test_dbt_on_spark_gets_no_console_progress_bar(monkeypatch) -> None:
     monkeypatch.setenv(SPARK_SUBMIT_ENV, "--master local[2] pyspark-shell")  # an operator's own
     with dbt_build_env(T):
         assert os.environ[SPARK_SUBMIT_ENV] == "--master local[2] pyspark-shell"
+
+
+def test_a_backfill_builds_the_date_range_facts_a_few_dates_at_a_time() -> None:
+    first, last = dt.date(2026, 11, 1), dt.date(2026, 11, 29)
+    plan = backfill_invocations(first, last, ("path:models/marts",), days=10)
+    # the facts: history through the 10th at once, 11-20 as a range run; then the rebuild of
+    # everything, in which the facts build 21-29 and every other model its whole history
+    assert [(r.biz_date_from, r.biz_date) for r in plan] == [
+        (None, dt.date(2026, 11, 10)),
+        (dt.date(2026, 11, 11), dt.date(2026, 11, 20)),
+        (dt.date(2026, 11, 21), last),
+    ]
+    ranged = ("build", "--select", f"path:models/marts,tag:{DATE_RANGE_TAG}")
+    assert plan[0].args[:3] == ranged and plan[1].args[:3] == ranged
+    assert "--full-refresh" in plan[0].args and "--full-refresh" not in plan[1].args
+    assert plan[2].args[:3] == ("build", "--select", "path:models/marts")
+    assert "--full-refresh" in plan[2].args
+    for run in plan:  # one model at a time: each gets the whole memory limit
+        assert run.args[run.args.index("--threads") + 1] == "1"
+    assert plan[0].env() == {BIZ_DATE_ENV: "2026-11-10"}
+    assert plan[1].env() == {BIZ_DATE_ENV: "2026-11-20", BIZ_DATE_FROM_ENV: "2026-11-11"}
+    assert plan[2].env() == {BIZ_DATE_ENV: "2026-11-29", BIZ_DATE_FROM_ENV: "2026-11-21"}
+
+
+def test_a_backfill_within_one_range_is_one_full_refresh(monkeypatch) -> None:
+    monkeypatch.setenv(RANGE_DAYS_ENV, "3")
+    plan = backfill_invocations(dt.date(2026, 11, 1), dt.date(2026, 11, 3))
+    assert len(plan) == 1 and plan[0].biz_date_from is None
+    assert plan[0].args == ("build", *FULL_REFRESH_ARGS)
+    one_day = backfill_invocations(dt.date(2026, 11, 1), dt.date(2026, 11, 4), days=1)
+    assert [(r.biz_date_from, r.biz_date.day) for r in one_day] == [
+        (None, 1),
+        (dt.date(2026, 11, 2), 2),
+        (dt.date(2026, 11, 3), 3),
+        (dt.date(2026, 11, 4), 4),
+    ]
+
+
+def test_a_backfill_refuses_an_empty_range_or_a_bad_range_size(monkeypatch) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        backfill_invocations(dt.date(2026, 11, 2), dt.date(2026, 11, 1))
+    for bad in ("0", "ten"):
+        monkeypatch.setenv(RANGE_DAYS_ENV, bad)
+        with pytest.raises(ValueError, match=RANGE_DAYS_ENV):
+            backfill_invocations(dt.date(2026, 11, 1), dt.date(2026, 11, 3))

@@ -12,6 +12,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    tags=['date_range'],
     partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
@@ -32,7 +33,7 @@ cards as (
         {{ delta_versions(ref('int_card_account_versions'), 'card_key', current_biz_date()) }}
             as versions
     {%- if is_incremental() %}
-        where valid_to_biz_date > {{ current_biz_date() }}
+        where valid_to_biz_date > {{ biz_date_first() }}
     {%- endif %}
 ),
 

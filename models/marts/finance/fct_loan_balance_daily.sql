@@ -10,6 +10,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    tags=['date_range'],
     partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
@@ -25,7 +26,7 @@ contracts as (
         {{ delta_versions(ref('int_loan_contract_versions'), 'contract_no', current_biz_date()) }}
             as versions
     {%- if is_incremental() %}
-        where valid_to_biz_date > {{ current_biz_date() }}
+        where valid_to_biz_date > {{ biz_date_first() }}
     {%- endif %}
 ),
 

@@ -17,6 +17,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    tags=['date_range'],
     partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
@@ -40,7 +41,7 @@ accounts as (
         {{ delta_versions(ref('int_core_account_versions'), 'acct_no', current_biz_date()) }}
             as versions
     {%- if is_incremental() %}
-        where valid_to_biz_date > {{ current_biz_date() }}
+        where valid_to_biz_date > {{ biz_date_first() }}
     {%- endif %}
 ),
 
@@ -50,7 +51,7 @@ cards as (
         {{ delta_versions(ref('int_card_account_versions'), 'card_key', current_biz_date()) }}
             as versions
     {%- if is_incremental() %}
-        where valid_to_biz_date > {{ current_biz_date() }}
+        where valid_to_biz_date > {{ biz_date_first() }}
     {%- endif %}
 ),
 

@@ -15,6 +15,7 @@
     materialized='incremental',
     incremental_strategy=biz_date_incremental_strategy(),
     unique_key='biz_date',
+    tags=['date_range'],
     partition_by=['biz_date'],
     on_schema_change='fail',
 ) }}
