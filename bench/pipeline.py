@@ -62,8 +62,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
+from crmwh import config  # noqa: E402
 from crmwh.config import SYSTEMS, TABLES  # noqa: E402
-from orchestration.dbt.project import FULL_REFRESH_ARGS  # noqa: E402
+from orchestration.batch_status import landing_dates  # noqa: E402
+from orchestration.dbt.project import (  # noqa: E402
+    FULL_REFRESH_ARGS,
+    DbtInvocation,
+    backfill_invocations,
+)
 
 START = dt.date(2026, 11, 1)
 STAGES = ["simulate", "extract", "staging", "identity", "conformed", "marts", "gates", "publish"]
@@ -604,13 +610,21 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
     env = dict(os.environ)
 
     def dbt_stage(stage: str):  # noqa: ANN202
-        args = ["build", "--select", *selection(stage), "--indirect-selection", "cautious"]
-        args.append("--quiet")
-        if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T at once
-            args.extend(FULL_REFRESH_ARGS)  # as the orchestrator: one model at a time
-        child = measure_child(dbt_cmd(args, work), env)
-        error = None if child.ok else tail(child.out, 1500)
-        return 0, child.ok, error, (child.cpu, child.rss_mib)
+        flags = ["--indirect-selection", "cautious", "--quiet"]
+        runs = [DbtInvocation(("build", "--select", *selection(stage)), day)]
+        if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T
+            if stage == "marts":  # the facts a few dates at a time, the rest at once
+                first = landing_dates(config.landing_dir())[0]
+                runs = backfill_invocations(first, day, tuple(selection(stage)))
+            else:  # as the orchestrator's rebuild: one model at a time
+                runs = [DbtInvocation((*runs[0].args, *FULL_REFRESH_ARGS), day)]
+        cpu, rss, errors = 0.0, 0.0, []
+        for run in runs:
+            child = measure_child(dbt_cmd([*run.args, *flags], work), {**env, **run.env()})
+            cpu, rss = cpu + child.cpu, max(rss, child.rss_mib)
+            if not child.ok:
+                errors.append(tail(child.out, 1500))
+        return 0, not errors, "\n".join(errors) or None, (cpu, rss)
 
     def warehouse_gates():  # noqa: ANN202
         from orchestration.quality.warehouse_checks import existing_warehouse_suites
