@@ -28,6 +28,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from crmwh import config
 from orchestration.dbt.project import (
     PROJECT_DIR,
+    backfill_invocations,
     clear_rebuild_requests,
     dbt_build_args,
     dbt_build_env,
@@ -35,6 +36,7 @@ from orchestration.dbt.project import (
     pending_rebuild_from,
 )
 from orchestration.instance import WAREHOUSE_POOL
+from orchestration.partitions import first_biz_date
 from orchestration.warehouse import current as current_warehouse
 from orchestration.warehouse import record_spark_views
 
@@ -91,8 +93,21 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, manifest) -> AssetsDe
         rebuild_from = pending_rebuild_from(lake)
         config.warehouse_dir().mkdir(parents=True, exist_ok=True)
         args = dbt_build_args(day, rebuild_from)
-        context.log.info(f"CRM_BIZ_DATE={day} dbt " + " ".join(args))
-        with dbt_build_env(day):
+        biz_date_from = None
+        if "--full-refresh" in args:
+            # The facts' history a few dates at a time first (backfill_invocations); this
+            # build, the plan's last run, then builds their last range and everything else.
+            *history, last = backfill_invocations(first_biz_date(), day)
+            for run in history:
+                run_args = [*run.args, "--exclude-resource-type", "unit_test"]
+                context.log.info(f"{run.env()} dbt " + " ".join(run_args))
+                with dbt_build_env(run.biz_date, run.biz_date_from):
+                    dbt.cli(run_args).wait()
+            biz_date_from = last.biz_date_from
+        context.log.info(
+            f"CRM_BIZ_DATE={day} CRM_BIZ_DATE_FROM={biz_date_from} dbt " + " ".join(args)
+        )
+        with dbt_build_env(day, biz_date_from):
             invocation = dbt.cli(args, context=context)
             try:
                 yield from invocation.stream()

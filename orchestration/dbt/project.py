@@ -76,8 +76,9 @@ def dbt_build_args(biz_date: dt.date, rebuild_from: dt.date | None = None) -> li
     The date itself travels in the environment (:func:`dbt_build_env`), not in ``--vars``: dbt
     re-parses the whole project whenever ``--vars`` change, which cost 20-30 s a day here. A
     re-delivery of an earlier date invalidates every incremental model from that date on, so
-    the build becomes a full refresh (:data:`FULL_REFRESH_ARGS`); otherwise incremental models
-    process ``biz_date`` only.
+    the build becomes a full refresh (:data:`FULL_REFRESH_ARGS`), the last run of
+    :func:`backfill_invocations` (the caller runs the others first); otherwise incremental
+    models process ``biz_date`` only.
     Unit tests prove the SQL, not the day's data: they run in CI (make test), not every night.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
@@ -177,16 +178,24 @@ SPARK_SUBMIT_ARGS = "--conf spark.ui.showConsoleProgress=false pyspark-shell"
 
 
 @contextlib.contextmanager
-def dbt_build_env(biz_date: dt.date) -> Iterator[None]:
+def dbt_build_env(biz_date: dt.date, biz_date_from: dt.date | None = None) -> Iterator[None]:
     """Set ``CRM_BIZ_DATE`` for the dbt subprocess (read by the ``current_biz_date`` macro),
-    and on Spark the JVM's submit arguments (:data:`SPARK_SUBMIT_ARGS`) unless already set."""
+    ``CRM_BIZ_DATE_FROM`` for a backfill's range run and unset it for any other, and on Spark
+    the JVM's submit arguments (:data:`SPARK_SUBMIT_ARGS`) unless already set."""
     from orchestration.warehouse import engine
 
-    changes = {BIZ_DATE_ENV: biz_date.isoformat()}
+    changes: dict[str, str | None] = {
+        BIZ_DATE_ENV: biz_date.isoformat(),
+        BIZ_DATE_FROM_ENV: biz_date_from.isoformat() if biz_date_from else None,
+    }
     if engine() == "spark" and SPARK_SUBMIT_ENV not in os.environ:
         changes[SPARK_SUBMIT_ENV] = SPARK_SUBMIT_ARGS
     before = {name: os.environ.get(name) for name in changes}
-    os.environ.update(changes)
+    for name, value in changes.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:

@@ -34,9 +34,14 @@ def test_daily_build_skips_unit_tests_and_gets_the_date_from_the_environment(
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert "--full-refresh" not in args
     monkeypatch.setenv("CRM_BIZ_DATE", "1999-01-01")
+    monkeypatch.setenv(BIZ_DATE_FROM_ENV, "1999-01-01")  # left over: must not reach a nightly run
     with dbt_build_env(T):
         assert os.environ["CRM_BIZ_DATE"] == "2026-11-03"
+        assert BIZ_DATE_FROM_ENV not in os.environ
     assert os.environ["CRM_BIZ_DATE"] == "1999-01-01"
+    assert os.environ[BIZ_DATE_FROM_ENV] == "1999-01-01"
+    with dbt_build_env(T, dt.date(2026, 11, 2)):  # a backfill's range run
+        assert os.environ[BIZ_DATE_FROM_ENV] == "2026-11-02"
 
 
 def test_redelivery_of_an_earlier_date_forces_a_full_refresh() -> None:

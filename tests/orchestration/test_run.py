@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pytest
 
 from crmwh.cli import main
 from orchestration.cli import status_lines
+from orchestration.dbt.project import RANGE_DAYS_ENV
 
 
 @pytest.fixture()
@@ -25,7 +27,9 @@ def _generate(*extra: str, days: int = 2) -> None:
     assert main([*args, "--start", "2026-01-01", "--seed", "11", *extra]) == 0
 
 
-def test_run_builds_every_day_in_order_and_reconciles(bank_dir: Path, capsys) -> None:
+def test_run_builds_every_day_in_order_reconciles_and_rebuilds_after_a_redelivery(
+    bank_dir: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _generate()
     assert main(["run", "--start", "2026-01-01", "--end", "2026-01-02"]) == 0
     out = capsys.readouterr().out
@@ -49,6 +53,24 @@ def test_run_builds_every_day_in_order_and_reconciles(bank_dir: Path, capsys) ->
         ).fetchall()
     assert [str(d) for (d,) in dates] == ["2026-01-01", "2026-01-02"]
     assert (bank_dir / "dagster" / "dagster.yaml").exists()  # Dagster's home is in the data dir
+
+    # A re-delivery of the first date (as the extractor files it) makes the next build a full
+    # rebuild: the facts one date at a time, then one --full-refresh (backfill_invocations).
+    # The rebuilt warehouse holds the same facts.
+    wh = bank_dir / "warehouse" / "crm.duckdb"
+    facts = ["finance.fct_customer_daily", "finance.fct_deposit_balance_daily"]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        before = {t: con.sql(f"select * from {t}").fetchall() for t in facts}
+    requests = bank_dir / "lake" / "control" / "rebuild_requests"
+    requests.mkdir(parents=True, exist_ok=True)
+    (requests / "2026-01-01_core.json").write_text(json.dumps({"from_date": "2026-01-01"}))
+    monkeypatch.setenv(RANGE_DAYS_ENV, "1")
+    assert main(["run", "--start", "2026-01-02", "--end", "2026-01-02"]) == 0
+    assert list(requests.glob("*.json")) == []  # honoured
+    with duckdb.connect(str(wh), read_only=True) as con:
+        for table in facts:
+            after = con.sql(f"select * from {table}").fetchall()
+            assert sorted(after, key=repr) == sorted(before[table], key=repr), table
 
 
 def test_refused_batch_fails_the_run_and_status_says_why(bank_dir: Path, capsys) -> None:
