@@ -31,12 +31,20 @@ def test_run_builds_every_day_in_order_reconciles_and_rebuilds_after_a_redeliver
     bank_dir: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _generate()
-    assert main(["run", "--start", "2026-01-01", "--end", "2026-01-02"]) == 0
+    assert main(["run", "--start", "2026-01-01", "--end", "2026-01-01"]) == 0
+    # A re-delivery of the first date (as the extractor files it) makes the next build a full
+    # rebuild: the facts one date at a time, then one --full-refresh (backfill_invocations).
+    requests = bank_dir / "lake" / "control" / "rebuild_requests"
+    requests.mkdir(parents=True, exist_ok=True)
+    (requests / "2026-01-01_core.json").write_text(json.dumps({"from_date": "2026-01-01"}))
+    monkeypatch.setenv(RANGE_DAYS_ENV, "1")
+    assert main(["run", "--start", "2026-01-02", "--end", "2026-01-02"]) == 0
     out = capsys.readouterr().out
     assert [line.split(":")[0] for line in out.splitlines() if line.startswith("[")] == [
-        "[1/2] 2026-01-01",
-        "[2/2] 2026-01-02",
+        "[1/1] 2026-01-01",
+        "[1/1] 2026-01-02",
     ]
+    assert list(requests.glob("*.json")) == []  # honoured by the rebuild
     recon = f"read_parquet('{bank_dir}/lake/control/reconciliation/*/*/*.parquet')"
     # 16 tables per business date, 2 dates
     assert duckdb.sql(f"select count(*) from {recon}").fetchall() == [(32,)]
@@ -46,31 +54,21 @@ def test_run_builds_every_day_in_order_reconciles_and_rebuilds_after_a_redeliver
     assert bad == []
     lines = status_lines()
     assert "downstream build ready through 2026-01-02" in lines
-    # the warehouse was built for each date: the daily customer fact holds both
+    # the rebuilt warehouse holds both dates, its facts reconciled to staging to the cent
     with duckdb.connect(str(bank_dir / "warehouse" / "crm.duckdb"), read_only=True) as con:
         dates = con.sql(
             "select distinct biz_date from finance.fct_customer_daily order by 1"
         ).fetchall()
+        rec = con.sql(
+            "select biz_date, count(*), count(*) filter (where fact_minus_staged <> 0) "
+            "from finance.rec_finance_daily group by biz_date order by biz_date"
+        ).fetchall()
     assert [str(d) for (d,) in dates] == ["2026-01-01", "2026-01-02"]
+    assert [(str(d), n > 0, bad) for d, n, bad in rec] == [
+        ("2026-01-01", True, 0),
+        ("2026-01-02", True, 0),
+    ]
     assert (bank_dir / "dagster" / "dagster.yaml").exists()  # Dagster's home is in the data dir
-
-    # A re-delivery of the first date (as the extractor files it) makes the next build a full
-    # rebuild: the facts one date at a time, then one --full-refresh (backfill_invocations).
-    # The rebuilt warehouse holds the same facts.
-    wh = bank_dir / "warehouse" / "crm.duckdb"
-    facts = ["finance.fct_customer_daily", "finance.fct_deposit_balance_daily"]
-    with duckdb.connect(str(wh), read_only=True) as con:
-        before = {t: con.sql(f"select * from {t}").fetchall() for t in facts}
-    requests = bank_dir / "lake" / "control" / "rebuild_requests"
-    requests.mkdir(parents=True, exist_ok=True)
-    (requests / "2026-01-01_core.json").write_text(json.dumps({"from_date": "2026-01-01"}))
-    monkeypatch.setenv(RANGE_DAYS_ENV, "1")
-    assert main(["run", "--start", "2026-01-02", "--end", "2026-01-02"]) == 0
-    assert list(requests.glob("*.json")) == []  # honoured
-    with duckdb.connect(str(wh), read_only=True) as con:
-        for table in facts:
-            after = con.sql(f"select * from {table}").fetchall()
-            assert sorted(after, key=repr) == sorted(before[table], key=repr), table
 
 
 def test_refused_batch_fails_the_run_and_status_says_why(bank_dir: Path, capsys) -> None:
