@@ -99,9 +99,10 @@ BIZ_DATE_FROM_ENV = "CRM_BIZ_DATE_FROM"
 # customer facts): they alone may build a range of dates in one incremental run.
 DATE_RANGE_TAG = "date_range"
 RANGE_DAYS_ENV = "CRM_BACKFILL_RANGE_DAYS"
-# At 1,000,000 persons ten dates of the facts fit the warehouse's memory limit as a month of
-# them fits at 300,000 (bench/README.md, 2026-11-30).
-DEFAULT_RANGE_DAYS = 10
+# At 1,000,000 persons fct_customer_daily took 27.2 s for 5 dates, 64.7 s for 9 (both alone),
+# 302.5 s for 29 in one --full-refresh; 9 dates ran out of the 6GB limit once inside a whole
+# build (bench/README.md, 2026-11-30).
+DEFAULT_RANGE_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class DbtInvocation:
 
 
 def range_days() -> int:
-    """Dates per range run of a backfill: ``CRM_BACKFILL_RANGE_DAYS`` (default 10)."""
+    """Dates per range run of a backfill: ``CRM_BACKFILL_RANGE_DAYS`` (default 5)."""
     raw = os.environ.get(RANGE_DAYS_ENV, "")
     try:
         days = int(raw) if raw else DEFAULT_RANGE_DAYS
