@@ -72,8 +72,9 @@
     over a whole month at once, the largest facts outgrow the warehouse's memory limit and
     spill; a few dates at a time they do not. Only a model whose rows of a date depend on
     nothing but its inputs of that date may be built so: it says so with the tag 'date_range',
-    and any other model run with CRM_BIZ_DATE_FROM set fails to compile instead of silently
-    leaving the range's earlier dates unbuilt. Without it (every nightly run) a run builds T.
+    and any other model run incrementally with CRM_BIZ_DATE_FROM set fails to compile instead
+    of silently leaving the range's earlier dates unbuilt (under --full-refresh it builds
+    every date anyway). Without it (every nightly run) a run builds T.
 -#}
 {% macro biz_date_from_text() -%}
     {%- set first = env_var('CRM_BIZ_DATE_FROM', '') if execute else '' -%}
