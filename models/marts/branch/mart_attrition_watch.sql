@@ -10,6 +10,8 @@
     the warehouse when that is later (so a young warehouse already watches). A customer who
     left completely (no row on D) has AUM 0 and keeps the reference date's branch and RM.
     Incremental by biz_date: a daily run reads the facts of T and of its reference date only.
+    A customer is watched only if they have a row on the reference date (a customer who arrives
+    after it has nothing to lose yet).
 -#}
 {{ config(
     materialized='incremental',
@@ -36,31 +38,23 @@ watch_dates as (
     where {{ biz_date_filter('fct.biz_date') }} and fct.biz_date > first_date.first_biz_date
 ),
 
-needed_dates as (
-    select biz_date from watch_dates
-    union
-    select reference_date as biz_date from watch_dates
+reference_dates as (
+    select distinct reference_date from watch_dates
 ),
 
-customers as (
-    select fct.*
-    from {{ ref('fct_customer_daily') }} as fct
-    inner join needed_dates on fct.biz_date = needed_dates.biz_date
-),
-
-demand_accounts as (
+-- Each customer's main account on each reference date: ranked on the reference dates only.
+ranked_demand_accounts as (
     select
-        balances.biz_date,
+        balances.biz_date as reference_date,
         balances.customer_key,
-        balances.acct_no,
-        balances.balance_cny,
-        balances.account_status,
+        balances.acct_no as main_acct_no,
+        balances.balance_cny as main_acct_reference_balance_cny,
         row_number() over (
             partition by balances.biz_date, balances.customer_key
             order by balances.balance_cny desc, balances.acct_no asc
         ) as size_rank
     from {{ ref('fct_deposit_balance_daily') }} as balances
-    inner join needed_dates on balances.biz_date = needed_dates.biz_date
+    inner join reference_dates on balances.biz_date = reference_dates.reference_date
     where
         balances.customer_key is not null
         and balances.product_code in ('D01', 'C01')
@@ -68,22 +62,60 @@ demand_accounts as (
 
 main_accounts as (
     select
+        reference_date,
+        customer_key,
+        main_acct_no,
+        main_acct_reference_balance_cny
+    from ranked_demand_accounts
+    where size_rank = 1 and main_acct_reference_balance_cny > 0
+),
+
+-- The two reasons are found on narrow rows (keys, dates, amounts); only the customers watched
+-- are then joined to their wide rows (RM, branch codes). Joining every customer's whole row of
+-- every date to its reference date's spilled gigabytes on a month of facts.
+main_account_closed as (
+    select
         watch_dates.biz_date,
-        watch_dates.reference_date,
-        reference.customer_key,
-        reference.acct_no as main_acct_no,
-        reference.balance_cny as main_acct_reference_balance_cny,
-        coalesce(current_acct.account_status = 'C', true) as main_acct_closed
+        main_accounts.customer_key
     from watch_dates
-    inner join demand_accounts as reference
-        on
-            watch_dates.reference_date = reference.biz_date
-            and reference.size_rank = 1
-            and reference.balance_cny > 0
-    left join demand_accounts as current_acct
+    inner join main_accounts on watch_dates.reference_date = main_accounts.reference_date
+    left join {{ ref('fct_deposit_balance_daily') }} as current_acct
         on
             watch_dates.biz_date = current_acct.biz_date
-            and reference.acct_no = current_acct.acct_no
+            and main_accounts.main_acct_no = current_acct.acct_no
+            and current_acct.customer_key is not null
+            and current_acct.product_code in ('D01', 'C01')
+    where coalesce(current_acct.account_status = 'C', true)
+),
+
+aum_drops as (
+    select
+        watch_dates.biz_date,
+        reference.customer_key
+    from watch_dates
+    inner join {{ ref('fct_customer_daily') }} as reference
+        on
+            watch_dates.reference_date = reference.biz_date
+            and reference.aum_cny >= {{ mart_param('attrition_min_base_aum') }}
+    left join {{ ref('fct_customer_daily') }} as current_day
+        on
+            watch_dates.biz_date = current_day.biz_date
+            and reference.customer_key = current_day.customer_key
+    where
+        coalesce(current_day.aum_cny, 0)
+        <= reference.aum_cny * (1 - {{ mart_param('attrition_drop_ratio') }})
+),
+
+watched as (
+    select
+        biz_date,
+        customer_key
+    from aum_drops
+    union
+    select
+        biz_date,
+        customer_key
+    from main_account_closed
 ),
 
 compared as (
@@ -94,7 +126,7 @@ compared as (
         reference.aum_cny as aum_reference_cny,
         coalesce(current_day.aum_cny, 0) as aum_cny,
         current_day.customer_key is null as has_left,
-        coalesce(main_accounts.main_acct_closed, false) as main_acct_closed,
+        main_account_closed.customer_key is not null as main_acct_closed,
         main_accounts.main_acct_reference_balance_cny,
         coalesce(current_day.rm_staff_id, reference.rm_staff_id) as rm_staff_id,
         case
@@ -110,16 +142,25 @@ compared as (
         reference.aum_cny >= {{ mart_param('attrition_min_base_aum') }}
         and coalesce(current_day.aum_cny, 0)
         <= reference.aum_cny * (1 - {{ mart_param('attrition_drop_ratio') }}) as is_aum_drop
-    from watch_dates
-    inner join customers as reference on watch_dates.reference_date = reference.biz_date
-    left join customers as current_day
+    from watched
+    inner join watch_dates on watched.biz_date = watch_dates.biz_date
+    -- as every reason requires, the customer has a row on the reference date
+    inner join {{ ref('fct_customer_daily') }} as reference
         on
-            watch_dates.biz_date = current_day.biz_date
-            and reference.customer_key = current_day.customer_key
+            watch_dates.reference_date = reference.biz_date
+            and watched.customer_key = reference.customer_key
+    left join {{ ref('fct_customer_daily') }} as current_day
+        on
+            watched.biz_date = current_day.biz_date
+            and watched.customer_key = current_day.customer_key
+    left join main_account_closed
+        on
+            watched.biz_date = main_account_closed.biz_date
+            and watched.customer_key = main_account_closed.customer_key
     left join main_accounts
         on
-            watch_dates.biz_date = main_accounts.biz_date
-            and reference.customer_key = main_accounts.customer_key
+            watch_dates.reference_date = main_accounts.reference_date
+            and watched.customer_key = main_accounts.customer_key
 ),
 
 final as (
