@@ -7,8 +7,12 @@
     join it to the branch list so every branch gets a row (zeros where nothing is booked).
 -#}
 {% macro rollup_to_branch_levels(cte, sums, date_column='biz_date') -%}
-    {#- one pass over the rows (grouping sets), not five: on Spark every reference of a CTE
-        repeats its whole plan. In the grouping set of level k only branch_l<k>_code is set. -#}
+    {#- Two steps. First the rows are summed per date and branch path (l1..l5): a few hundred
+        paths a date, however many accounts or customers. Then the five groupings (grouping
+        sets, one pass: on Spark every reference of a CTE repeats its whole plan) add up those
+        path sums; in the grouping set of level k only branch_l<k>_code is set. Sums of sums are
+        the same sums, and grouping sets over every input row made DuckDB materialise the whole
+        input (on a month of a 1,000,000-customer bank: 100 million rows, gigabytes spilled). -#}
     select
         biz_date,
         branch_level,
@@ -18,7 +22,7 @@
         {%- endfor %}
     from (
         select
-            {{ date_column }} as biz_date,
+            biz_date,
             case
             {%- for k in [1, 2, 3, 4, 5] %}
                 when grouping(branch_l{{ k }}_code) = 0 then {{ k }}
@@ -29,13 +33,24 @@
                 when grouping(branch_l{{ k }}_code) = 0 then branch_l{{ k }}_code
             {%- endfor %}
             end as branch_code,
-            {%- for name, expr in sums.items() %}
-            sum({{ expr }}) as {{ name }}{{ ',' if not loop.last }}
+            {%- for name in sums %}
+            sum({{ name }}) as {{ name }}{{ ',' if not loop.last }}
             {%- endfor %}
-        from {{ cte }}
+        from (
+            select
+                {{ date_column }} as biz_date,
+                {{ branch_code_columns() }},
+                {%- for name, expr in sums.items() %}
+                sum({{ expr }}) as {{ name }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ cte }}
+            group by
+                {{ date_column }},
+                {{ branch_code_columns() }}
+        ) as paths
         group by grouping sets (
         {%- for k in [1, 2, 3, 4, 5] %}
-            ({{ date_column }}, branch_l{{ k }}_code){{ ',' if not loop.last }}
+            (biz_date, branch_l{{ k }}_code){{ ',' if not loop.last }}
         {%- endfor %}
         )
     ) as rolled

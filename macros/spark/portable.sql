@@ -123,3 +123,23 @@
 {% macro spark__arg_min_by(expr, key) -%}
     min_by({{ expr }}, {{ key }})
 {%- endmacro %}
+
+{#- Written between "name as" and "(" of a CTE that several parts of a query read: DuckDB then
+    reads the CTE's tables again in each part instead of materialising its rows once (it does
+    that for any CTE referenced more than once). Use it on a filter or projection of a big table:
+    each scan is cheap, while the materialised copy of a month of facts spilled gigabytes.
+    Spark inlines CTEs unless told otherwise: nothing to write. -#}
+{% macro inline_cte() -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('inline_cte', 'bank_crm')() }}
+    {%- else -%}
+        {{ default__inline_cte() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__inline_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inline_cte() -%}
+{%- endmacro %}

@@ -51,13 +51,25 @@ flows as (
         and counterparty_kind != 'own_account'
 ),
 
-customer_days as (
-    select * from {{ ref('fct_customer_daily') }}
+customer_days as {{ inline_cte() }} (
+    select
+        biz_date,
+        customer_key,
+        {{ branch_code_columns() }}
+    from {{ ref('fct_customer_daily') }}
     where {{ biz_date_filter_with_lookback('biz_date', 1) }}
 ),
 
+customer_dates as (
+    select distinct biz_date from customer_days
+),
+
 tiers as (
-    select * from {{ ref('mart_customer_tier') }}
+    select
+        month_start_date,
+        customer_key,
+        tier
+    from {{ ref('mart_customer_tier') }}
 ),
 
 watch as (
@@ -142,34 +154,10 @@ balance_totals as (
     }) }}
 ),
 
+{# New and lost customers: a join on (date, customer key) whose other side holds keys
+    only. Self-joining every customer-day's whole row to the previous date's spilled gigabytes
+    on a month of a 1,000,000-customer bank. #}
 customer_rows as (
-    select
-        today.biz_date,
-        {{ branch_code_columns('today.') }},
-        1 as customers,
-        case when yesterday.customer_key is null then 1 else 0 end as new_customers,
-        0 as lost_customers,
-        {%- for t in tiers %}
-            case when tiers.tier = '{{ t }}' then 1 else 0 end as customers_{{ t }},
-        {%- endfor %}
-        0 as watch_customers,
-        0 as watch_aum_reference_cny
-    from customer_days as today
-    left join customer_days as yesterday
-        on
-            yesterday.biz_date = {{ mart_add_days('today.biz_date', -1) }}
-            and today.customer_key = yesterday.customer_key
-    left join tiers
-        on
-            tiers.month_start_date = {{ month_start('today.biz_date') }}
-            and today.customer_key = tiers.customer_key
-    where
-        {{ biz_date_filter('today.biz_date') }}
-        and exists (
-            select 1 from customer_days as any_yesterday
-            where any_yesterday.biz_date = {{ mart_add_days('today.biz_date', -1) }}
-        )
-    union all
     select
         today.biz_date,
         {{ branch_code_columns('today.') }},
@@ -186,15 +174,34 @@ customer_rows as (
         on
             tiers.month_start_date = {{ month_start('today.biz_date') }}
             and today.customer_key = tiers.customer_key
+    where {{ biz_date_filter('today.biz_date') }}
+    union all
+    -- new: held something today, nothing on the previous date (none on the first date)
+    select
+        today.biz_date,
+        {{ branch_code_columns('today.') }},
+        0 as customers,
+        1 as new_customers,
+        0 as lost_customers,
+        {%- for t in tiers %}
+            0 as customers_{{ t }},
+        {%- endfor %}
+        0 as watch_customers,
+        0 as watch_aum_reference_cny
+    from customer_days as today
+    inner join customer_dates as previous_date
+        on previous_date.biz_date = {{ mart_add_days('today.biz_date', -1) }}
+    left join customer_days as yesterday
+        on
+            previous_date.biz_date = yesterday.biz_date
+            and today.customer_key = yesterday.customer_key
     where
         {{ biz_date_filter('today.biz_date') }}
-        and not exists (
-            select 1 from customer_days as any_yesterday
-            where any_yesterday.biz_date = {{ mart_add_days('today.biz_date', -1) }}
-        )
+        and yesterday.customer_key is null
     union all
+    -- lost: held something on the previous date, nothing today; counted where they were
     select
-        {{ mart_add_days('yesterday.biz_date', 1) }} as biz_date,
+        next_date.biz_date,
         {{ branch_code_columns('yesterday.') }},
         0 as customers,
         0 as new_customers,
@@ -205,17 +212,15 @@ customer_rows as (
         0 as watch_customers,
         0 as watch_aum_reference_cny
     from customer_days as yesterday
+    inner join customer_dates as next_date
+        on next_date.biz_date = {{ mart_add_days('yesterday.biz_date', 1) }}
     left join customer_days as today
         on
-            today.biz_date = {{ mart_add_days('yesterday.biz_date', 1) }}
+            next_date.biz_date = today.biz_date
             and yesterday.customer_key = today.customer_key
     where
-        today.customer_key is null
-        and {{ biz_date_filter(mart_add_days('yesterday.biz_date', 1)) }}
-        and exists (
-            select 1 from customer_days as any_today
-            where any_today.biz_date = {{ mart_add_days('yesterday.biz_date', 1) }}
-        )
+        {{ biz_date_filter('next_date.biz_date') }}
+        and today.customer_key is null
     union all
     select
         biz_date,
