@@ -19,7 +19,7 @@
     on_schema_change='fail',
 ) }}
 
-with customers as (
+with customers as {{ inline_cte() }} (
     select * from {{ ref('fct_customer_daily') }}
     where {{ biz_date_filter('biz_date') }}
 ),
