@@ -182,7 +182,7 @@ month_days as (
     group by windows.snapshot_date
 ),
 
-{#- Which calendar days each snapshot reads, and for what: a few hundred rows. The facts then
+{# Which calendar days each snapshot reads, and for what: a few hundred rows. The facts then
     join it on the date (a hash join) instead of on the two date ranges (a range join sorted
     every customer-day of the month). #}
 window_days as (
@@ -195,7 +195,7 @@ window_days as (
     inner join {{ ref('dim_date') }} as calendar
         on
             (windows.channel_after < calendar.date_day or windows.sum_after < calendar.date_day)
-            and calendar.date_day <= windows.snapshot_date
+            and windows.snapshot_date >= calendar.date_day
 ),
 
 new_state as (
