@@ -19,27 +19,65 @@
     on_schema_change='fail',
 ) }}
 
-with customers as {{ inline_cte() }} (
+with customers as (
     select * from {{ ref('fct_customer_daily') }}
     where {{ biz_date_filter('biz_date') }}
 ),
 
-dates as (
-    select distinct biz_date from customers
+consent_rows as (
+    select
+        customer_key,
+        purpose,
+        is_granted,
+        valid_from,
+        valid_to
+    from {{ ref('int_customer_consents') }}
+    where valid_from is not null and valid_to is not null
+),
+
+{# A customer's consents are constant between two consecutive dates on which one of their
+    consent rows starts or ends: one row per such period with the flags in force, which each
+    customer-day then finds by its key. Building the flags of every customer on every date
+    first grouped tens of millions of rows on a month of a 1,000,000-customer bank. #}
+consent_boundaries as (
+    select
+        customer_key,
+        valid_from as boundary_date
+    from consent_rows
+    union
+    select
+        customer_key,
+        valid_to as boundary_date
+    from consent_rows
+),
+
+consent_periods as (
+    select
+        customer_key,
+        boundary_date as period_start,
+        lead(boundary_date) over (
+            partition by customer_key order by boundary_date
+        ) as period_end
+    from consent_boundaries
 ),
 
 consents as (
     select
-        dates.biz_date,
-        consent.customer_key,
+        consent_periods.customer_key,
+        consent_periods.period_start,
+        consent_periods.period_end,
         bool_or(consent.purpose = 'MKT_SMS' and consent.is_granted) as consent_mkt_sms,
         bool_or(consent.purpose = 'MKT_CALL' and consent.is_granted) as consent_mkt_call,
         bool_or(consent.purpose = 'MKT_APP' and consent.is_granted) as consent_mkt_app,
         bool_or(consent.purpose = 'PROFILING' and consent.is_granted) as consent_profiling
-    from dates
-    inner join {{ ref('int_customer_consents') }} as consent
-        on dates.biz_date >= consent.valid_from and dates.biz_date < consent.valid_to
-    group by dates.biz_date, consent.customer_key
+    from consent_periods
+    inner join consent_rows as consent
+        on
+            consent_periods.customer_key = consent.customer_key
+            and consent_periods.period_start >= consent.valid_from
+            and consent_periods.period_start < consent.valid_to
+    where consent_periods.period_end is not null
+    group by consent_periods.customer_key, consent_periods.period_start, consent_periods.period_end
 ),
 
 gated as (
@@ -65,8 +103,9 @@ gated as (
     from customers
     inner join consents
         on
-            customers.biz_date = consents.biz_date
-            and customers.customer_key = consents.customer_key
+            customers.customer_key = consents.customer_key
+            and customers.biz_date >= consents.period_start
+            and customers.biz_date < consents.period_end
     left join {{ ref('dim_customer') }} as golden
         on customers.customer_key = golden.customer_key
     where
