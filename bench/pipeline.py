@@ -931,23 +931,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load0 = os.getloadavg()
     sizes = sorted(args.persons)
+
+    def one_size(persons: int) -> SizeResult:
+        return bench_size(persons, args.days, args.seed, data_root, args.reuse_bank, args.backfill)
+
     if args.small:
         # The small mode checks that every stage runs and prints its figures (make test runs
         # it); its banks are too small to measure anything, so its two sizes run side by side
-        # (their progress lines interleave). Real sizes run one after the other.
+        # (their progress lines interleave). Real sizes run one after the other, in the main
+        # thread (Ctrl-C stops them).
         with ThreadPoolExecutor(max_workers=len(sizes), thread_name_prefix="size") as pool:
-            futures = [
-                pool.submit(
-                    bench_size, p, args.days, args.seed, data_root, args.reuse_bank, args.backfill
-                )
-                for p in sizes
-            ]
-            results = [f.result() for f in futures]
+            results = list(pool.map(one_size, sizes))
     else:
-        results = [
-            bench_size(p, args.days, args.seed, data_root, args.reuse_bank, args.backfill)
-            for p in sizes
-        ]
+        results = [one_size(p) for p in sizes]
     rows = build_rows(results, args.days)
     smallest = results[0]
     size = f"{smallest.persons:,}"
