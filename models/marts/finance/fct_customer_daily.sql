@@ -15,7 +15,9 @@
     month of facts that sort spilled 15 GB at 300,000 persons. Branch codes are as of the date,
     a merged outlet under its survivor. Rows without a resolved customer_key (an orphan account) are not
     in this table; rec_finance_daily counts them. Incremental by biz_date, reading only the
-    facts' rows of T.
+    facts' rows of T. deposits, loans and cards are each read twice (their totals, holdings):
+    scanned twice rather than materialised, which took 29-32 CPU-s instead of 42-44 for a range
+    run of 5 dates at 1,000,000 persons (same rows).
 -#}
 {{ config(
     materialized='incremental',
@@ -29,7 +31,7 @@
 {%- set branch_columns = ['booking_branch_code', 'branch_code', 'branch_l1_code',
     'branch_l2_code', 'branch_l3_code', 'branch_l4_code', 'branch_l5_code'] %}
 
-with deposits as (
+with deposits as {{ inline_cte() }} (
     select
         biz_date,
         customer_key,
@@ -43,7 +45,7 @@ with deposits as (
     where {{ biz_date_filter('biz_date') }} and customer_key is not null
 ),
 
-loans as (
+loans as {{ inline_cte() }} (
     select
         biz_date,
         customer_key,
@@ -58,7 +60,7 @@ loans as (
     where {{ biz_date_filter('biz_date') }} and customer_key is not null
 ),
 
-cards as (
+cards as {{ inline_cte() }} (
     select
         biz_date,
         customer_key,
