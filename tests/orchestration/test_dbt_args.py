@@ -20,6 +20,9 @@ from orchestration.dbt.project import (
     dbt_build_args,
     dbt_build_env,
     pending_rebuild_from,
+    prune_run_targets,
+    run_target,
+    run_target_root,
 )
 
 T = dt.date(2026, 11, 3)
@@ -126,3 +129,33 @@ def test_a_backfill_refuses_an_empty_range_or_a_bad_range_size(monkeypatch) -> N
         monkeypatch.setenv(RANGE_DAYS_ENV, bad)
         with pytest.raises(ValueError, match=RANGE_DAYS_ENV):
             backfill_invocations(dt.date(2026, 11, 1), dt.date(2026, 11, 3))
+
+
+def test_each_run_target_starts_from_the_data_directorys_last_parse_state(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    root = run_target_root()
+    assert root == tmp_path / "data" / "warehouse" / "dbt-target"
+    with run_target("first") as first:
+        assert not (first / "partial_parse.msgpack").exists()  # no state yet: dbt parses
+        (first / "partial_parse.msgpack").write_bytes(b"state 1")
+    with run_target("second") as second:
+        assert second != first and second.parent == root
+        assert (second / "partial_parse.msgpack").read_bytes() == b"state 1"
+        (second / "partial_parse.msgpack").write_bytes(b"state 2")
+    assert (root / "partial_parse.msgpack").read_bytes() == b"state 2"
+    with pytest.raises(RuntimeError), run_target("failed") as failed:  # a failed run's state
+        (failed / "partial_parse.msgpack").write_bytes(b"state 3")  # is dbt's too: kept
+        raise RuntimeError("dbt failed")
+    assert (root / "partial_parse.msgpack").read_bytes() == b"state 3"
+
+
+def test_only_the_newest_run_targets_are_kept(tmp_path: Path) -> None:
+    names = [f"20261130T0{h}0000000000Z-run" for h in range(10)]
+    for name in reversed(names):
+        (tmp_path / name).mkdir()
+    (tmp_path / "partial_parse.msgpack").write_bytes(b"state")
+    removed = prune_run_targets(tmp_path, keep=3)
+    assert [p.name for p in removed] == names[:7]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [*names[7:], "partial_parse.msgpack"]

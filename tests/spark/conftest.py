@@ -211,9 +211,10 @@ def _run_summary(instance: Any, run_id: str, selected_checks: int) -> dict[str, 
     return summary
 
 
-def _spark_target(work: Path) -> str:
-    """The target directory of the run's one dbt invocation (dagster-dbt names it)."""
-    targets = sorted((work / "target-spark").glob("*/run_results.json"))
+def _spark_target(data_dir: Path) -> str:
+    """The target directory of the run's one dbt invocation (orchestration.dbt.project.
+    run_target: under the data directory's warehouse)."""
+    targets = sorted((data_dir / "warehouse" / "dbt-target").glob("*/run_results.json"))
     assert len(targets) == 1, f"expected one dbt invocation on Spark, found {targets}"
     return str(targets[0].parent)
 
@@ -256,13 +257,12 @@ def _build(work: Path) -> SparkBank:
     seconds["simulate_extract"] = time.perf_counter() - began
     with _pipeline_env(data_dir, work) as mp:
         # Dagster's definitions read the project's manifest (parsed on DuckDB, as everywhere);
-        # the run's own dbt invocation then writes under work/target-spark.
+        # the run's own dbt invocation then writes under data/warehouse/dbt-target.
         ensure_manifest()
         duckdb_build = _duckdb_build(data_dir, work)
         began = time.perf_counter()
         try:
             mp.setenv("CRM_ENGINE", "spark")
-            mp.setenv("DBT_TARGET_PATH", str(work / "target-spark"))
             run = _run_daily_job(DAY)
             seconds["spark_pipeline"] = time.perf_counter() - began
             duckdb_build.wait()
@@ -272,7 +272,7 @@ def _build(work: Path) -> SparkBank:
     if not (work / "target-duckdb" / "run_results.json").exists():
         output = (work / "dbt-duckdb.out").read_text()
         raise AssertionError(f"dbt on duckdb did not run:\n{output[-4000:]}")
-    run["spark_target"] = _spark_target(work)
+    run["spark_target"] = _spark_target(data_dir)
     seconds["spark_dbt"] = _dbt_seconds(Path(run["spark_target"]))
     seconds["duckdb_dbt"] = _dbt_seconds(work / "target-duckdb")
     run["seconds"] = seconds
