@@ -46,7 +46,29 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     compiled = (
         tmp / "target" / "compiled" / "bank_crm" / "models" / "staging" / "_staging__models.yml"
     )
-    scoped_sql = (compiled / "not_null_stg_rejects_reason.sql").read_text()
+    (not_null,) = compiled.glob("not_null_columns_stg_rejects_*.sql")  # its required columns
+    scoped_sql = not_null.read_text()
+    # NULLs in required columns: rows of T (copies of D1's, which T has none of) with two
+    # reasons and one line number missing, and one missing reason of D1, which the nightly test
+    # does not read. The same test must now fail on T's three.
+    with duckdb.connect(str(data_dir / "warehouse" / "crm.duckdb")) as con:
+        for column, n in (("reason", 2), ("line_no", 1)):
+            con.execute(
+                "insert into staging.stg_rejects by name select * replace "
+                f"(cast(? as date) as biz_date, null as {column}) from staging.stg_rejects "
+                f"where biz_date = ? limit {n}",
+                [D2, D1],
+            )
+        con.execute(
+            "update staging.stg_rejects set reason = null where rowid = "
+            "(select min(rowid) from staging.stg_rejects where biz_date = ?)",
+            [D1],
+        )
+    try:
+        run_dbt(["test", "--select", "stg_rejects"], data_dir, tmp, nightly)
+        null_failure = ""
+    except AssertionError as exc:
+        null_failure = str(exc)
     run_dbt(["run", "--select", "staging", "--full-refresh"], data_dir, tmp, nightly)
     after_rebuild = _counts(data_dir)
     return {
@@ -54,6 +76,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "nightly": after_nightly,
         "rebuild": after_rebuild,
         "scoped_sql": scoped_sql,
+        "null_failure": null_failure,
     }
 
 
@@ -76,3 +99,10 @@ def test_rebuild_rereads_the_whole_lake(runs) -> None:
 
 def test_nightly_data_tests_check_t_only(runs) -> None:
     assert f"biz_date = cast('{D2}' as date)" in runs["scoped_sql"]
+
+
+def test_nulls_in_required_columns_fail_the_test_counting_t_only(runs) -> None:
+    failure = runs["null_failure"]
+    assert "not_null_columns_stg_rejects" in failure, failure[-3000:]
+    # one test for the model's required columns, its failures the NULL cells of T (2 + 1)
+    assert "Got 3 results" in failure, failure[-3000:]
