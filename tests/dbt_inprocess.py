@@ -40,12 +40,25 @@ class Dbt:
             raise AssertionError(f"dbt parse failed: {parsed.exception}")
         self.runner = dbtRunner(manifest=parsed.result)
 
-    def __call__(self, args: list[str], biz_date: dt.date) -> None:
+    def __call__(
+        self, args: list[str], biz_date: dt.date | None, env: dict[str, str] | None = None
+    ) -> None:
+        """``biz_date`` goes in ``--vars`` (None: no date, as a first build of everything);
+        ``env`` is set for this run only (e.g. the orchestrator's ``CRM_BIZ_DATE``)."""
         t0 = time.perf_counter()
-        vars_ = f'{{"biz_date": "{biz_date.isoformat()}"}}'
-        # no manifest.json or run_results.json per run (about 1.5 s each here): nothing reads
-        # them; the parse above wrote the manifest once
-        res = self.runner.invoke([*args, *self.common, "--vars", vars_, "--no-write-json"])
+        vars_ = ["--vars", f'{{"biz_date": "{biz_date.isoformat()}"}}'] if biz_date else []
+        saved = {k: os.environ.get(k) for k in env or {}}
+        os.environ.update(env or {})
+        try:
+            # no manifest.json or run_results.json per run (about 1.5 s each here): nothing
+            # reads them; the parse above wrote the manifest once
+            res = self.runner.invoke([*args, *self.common, *vars_, "--no-write-json"])
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         failed = [
             f"{r.node.name}: {r.status} {r.message}"
             for r in (getattr(res.result, "results", None) or [])
