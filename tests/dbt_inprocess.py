@@ -1,5 +1,5 @@
-"""dbt in-process for the test fixtures that build a simulated bank (tests/identity,
-tests/facts, tests/marts): one helper instead of a copy per area.
+"""dbt in-process for the test fixtures that build a bank (tests/identity, tests/facts,
+tests/marts, tests/staging's daily run): one helper instead of a copy per area.
 
 Why in-process (dbtRunner) with a manifest parsed once: a dbt subprocess re-parses the whole
 project for each ``--vars`` change (tens of seconds on a busy machine); a preloaded manifest
@@ -15,12 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from crmwh.config import project_dir
 
 
 class Dbt:
-    """``dbt(args, biz_date)`` runs one dbt command for that business date; any error or test
-    failure raises. ``data_dir``, when given, becomes CRM_DATA_DIR for the process."""
+    """``dbt(args, biz_date, env)`` runs one dbt command for that business date (or none);
+    any error or test failure raises. ``data_dir``, when given, becomes CRM_DATA_DIR for the process."""
 
     def __init__(self, data_dir: Path | None, work_dir: Path) -> None:
         from dbt.cli.main import dbtRunner
@@ -47,18 +49,12 @@ class Dbt:
         ``env`` is set for this run only (e.g. the orchestrator's ``CRM_BIZ_DATE``)."""
         t0 = time.perf_counter()
         vars_ = ["--vars", f'{{"biz_date": "{biz_date.isoformat()}"}}'] if biz_date else []
-        saved = {k: os.environ.get(k) for k in env or {}}
-        os.environ.update(env or {})
-        try:
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in (env or {}).items():
+                mp.setenv(name, value)
             # no manifest.json or run_results.json per run (about 1.5 s each here): nothing
             # reads them; the parse above wrote the manifest once
             res = self.runner.invoke([*args, *self.common, *vars_, "--no-write-json"])
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         failed = [
             f"{r.node.name}: {r.status} {r.message}"
             for r in (getattr(res.result, "results", None) or [])
