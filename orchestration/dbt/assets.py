@@ -73,12 +73,12 @@ dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 class BankDbtCliResource(DbtCliResource):
     """dagster-dbt's resource without two costs paid on every dbt run and used for nothing here
-    (measured 3-6 s per run on this 2-core machine, more than a small bank's whole build of a
-    stage): running ``dbt --version`` in a subprocess, which imports all of dbt, to learn the
-    version of the dbt installed beside this Python (``dbt_executable``), and building a dbt
-    adapter in the Dagster process, which dagster-dbt uses only to fetch column metadata and
-    row counts, which these assets do not ask for. Both are private methods of the pinned
-    dagster-dbt (requirements.lock): check them when upgrading it."""
+    (3-6 s a run on this 2-core machine): running ``dbt --version`` in a subprocess, which
+    imports all of dbt, to learn the version of the dbt installed beside this Python
+    (``dbt_executable``), and building a dbt adapter in the Dagster process, which dagster-dbt
+    uses only to fetch column metadata and row counts, which these assets do not ask for. Both
+    are private methods of the pinned dagster-dbt (requirements.lock): check them when
+    upgrading it."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
