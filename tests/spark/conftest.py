@@ -132,10 +132,6 @@ def _duckdb_build(data_dir: Path, work: Path) -> subprocess.Popen:
     )
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def _selected(check: Any) -> bool:
     """Whether the run executes this check (see the module docstring)."""
     name = check.name
