@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -49,16 +50,21 @@ def ensure_manifest() -> Path:
     """Parse the project when the manifest is missing or older than any model, macro or yml.
 
     Definitions are built from the manifest, so a stale one would show Dagster an asset graph
-    that is not the project's.
+    that is not the project's. Processes that load the definitions at once (Dagster's step
+    processes, parallel test workers) take turns under a lock: dbt writes the manifest in place,
+    so one process could otherwise read another's half-written file.
     """
-    if not MANIFEST.exists() or _sources_newer_than(MANIFEST):
-        config.warehouse_dir().mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR)],
-            check=True,
-            env=dbt_env(),
-            cwd=PROJECT_DIR,
-        )
+    TARGET_DIR.mkdir(parents=True, exist_ok=True)
+    with (TARGET_DIR / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not MANIFEST.exists() or _sources_newer_than(MANIFEST):
+            config.warehouse_dir().mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR)],
+                check=True,
+                env=dbt_env(),
+                cwd=PROJECT_DIR,
+            )
     return MANIFEST
 
 
