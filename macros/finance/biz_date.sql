@@ -139,3 +139,44 @@
 {% macro spark__biz_date_incremental_strategy() -%}
     {{ return('insert_overwrite') }}
 {%- endmacro %}
+
+{#- The same for a model whose query selects its unique_key (a business date) with
+    biz_date_filter and never reads its own table: on DuckDB the run deletes the window's dates
+    and inserts the query's rows directly, without the temporary copy of delete+insert (the
+    project's incremental materialization, macros/materializations/incremental.sql); elsewhere
+    biz_date_incremental_strategy. -#}
+{% macro biz_date_replace_strategy() -%}
+    {%- if adapter is defined and adapter.type() == 'duckdb' -%}
+        {{ return('replace_biz_dates') }}
+    {%- else -%}
+        {{ return(biz_date_incremental_strategy()) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The statements of replace_biz_dates: delete the window's dates, insert the rows of `rows`
+    (the model's query as a view), refusing any row outside the window. -#}
+{% macro replace_biz_dates_sql(target, rows, unique_key, dest_columns) -%}
+    {%- if unique_key is not string -%}
+        {%- do exceptions.raise_compiler_error(
+            model.name ~ ": replace_biz_dates needs one date column as unique_key, not "
+            ~ unique_key) -%}
+    {%- endif -%}
+    {%- set columns = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+    {%- set in_window -%}
+        {{ unique_key }} >= {{ biz_date_first() }} and {{ unique_key }} <= {{ current_biz_date() }}
+    {%- endset -%}
+    delete from {{ target }} where {{ in_window }};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }}
+    from {{ rows }}
+    where
+        case
+            when {{ in_window }} then true
+            else error(
+                '{{ model.name }}: a row of {{ unique_key }} '
+                || coalesce(cast({{ unique_key }} as varchar), 'null')
+                || ' is outside the run''s dates {{ biz_date_from_text() or current_biz_date_text() }}'
+                || '..{{ current_biz_date_text() }}'
+            )
+        end;
+{%- endmacro %}

@@ -3,7 +3,7 @@
     like the mart (the post-hook drops the previous latest date). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     on_schema_change='fail',
     partition_by=['biz_date'],

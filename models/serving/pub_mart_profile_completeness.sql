@@ -2,7 +2,7 @@
     customer and staff keys pseudonymised, no personal values; incremental like the mart. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     on_schema_change='fail',
 ) }}

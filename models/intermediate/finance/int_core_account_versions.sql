@@ -4,7 +4,7 @@
     every delivered file each day. Incremental by biz_date (a daily run appends T's deltas). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     partition_by=['biz_date'],
     on_schema_change='fail',

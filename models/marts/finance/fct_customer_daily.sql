@@ -21,7 +21,7 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     tags=['date_range'],
     partition_by=['biz_date'],
