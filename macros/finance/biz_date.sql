@@ -140,8 +140,9 @@
     {{ return('insert_overwrite') }}
 {%- endmacro %}
 
-{#- The same for a model whose query selects its unique_key (a business date) with
-    biz_date_filter and never reads its own table: on DuckDB the run deletes the window's dates
+{#- The same for a model whose query yields only the run's dates in its unique_key (through
+    biz_date_filter, or a staging model's lake partition of T) and never reads its own table:
+    on DuckDB the run deletes the window's dates
     and inserts the query's rows directly, without the temporary copy of delete+insert (the
     project's incremental materialization, macros/materializations/incremental.sql); elsewhere
     biz_date_incremental_strategy. -#}

@@ -15,8 +15,8 @@
     biz_date_filter selects) and inserts the view's rows. A row outside those dates fails the
     run (DuckDB's error()) instead of adding to a date that was not deleted; a date the query
     no longer yields is emptied, as a rebuild of it would leave it. Only for models whose query
-    selects unique_key with biz_date_filter and does not read its own table ({{ this }}): the
-    view runs after the delete.
+    yields only the run's dates (biz_date_filter, or a staging model's lake partition of T) and
+    does not read its own table ({{ this }}): the view runs after the delete.
 -#}
 {% materialization incremental, adapter="duckdb", supported_languages=['sql', 'python'] -%}
 

@@ -8,7 +8,7 @@
 -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     partition_by=['biz_date'],
     on_schema_change='fail',

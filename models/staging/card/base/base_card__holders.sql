@@ -2,7 +2,7 @@
     Card holders are persons. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     partition_by=['biz_date'],
     on_schema_change='fail',

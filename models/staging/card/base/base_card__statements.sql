@@ -1,7 +1,7 @@
 {#- Every delivered card_statement row (FULL: every credit card not closed before T), typed. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     partition_by=['biz_date'],
     on_schema_change='fail',

@@ -1,7 +1,7 @@
 {#- Every delivered core_txn row (EVENT: the transactions of day T), typed. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     partition_by=['biz_date'],
     on_schema_change='fail',

@@ -1,7 +1,7 @@
 {#- Every delivered org_staff row (FULL), typed. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=biz_date_incremental_strategy(),
+    incremental_strategy=biz_date_replace_strategy(),
     unique_key='biz_date',
     partition_by=['biz_date'],
     on_schema_change='fail',
