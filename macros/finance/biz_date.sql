@@ -142,10 +142,9 @@
 
 {#- The same for a model whose query yields only the run's dates in its unique_key (through
     biz_date_filter, or a staging model's lake partition of T) and never reads its own table:
-    on DuckDB the run deletes the window's dates
-    and inserts the query's rows directly, without the temporary copy of delete+insert (the
-    project's incremental materialization, macros/materializations/incremental.sql); elsewhere
-    biz_date_incremental_strategy. -#}
+    on DuckDB the run deletes the run's dates and inserts the query's rows directly, without
+    the temporary copy of delete+insert (the project's incremental materialization,
+    macros/materializations/incremental.sql); elsewhere biz_date_incremental_strategy. -#}
 {% macro biz_date_replace_strategy() -%}
     {%- if adapter is defined and adapter.type() == 'duckdb' -%}
         {{ return('replace_biz_dates') }}
@@ -154,8 +153,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The statements of replace_biz_dates: delete the window's dates, insert the rows of `rows`
-    (the model's query as a view), refusing any row outside the window. -#}
+{#- The statements of replace_biz_dates: delete the run's dates, insert the rows of `rows`
+    (the model's query as a temporary view), refusing any row outside those dates. -#}
 {% macro replace_biz_dates_sql(target, rows, unique_key, dest_columns) -%}
     {%- if unique_key is not string -%}
         {%- do exceptions.raise_compiler_error(
