@@ -61,10 +61,9 @@ class Project:
 
     def source(self, rows: list[tuple[dt.date, str, float]]) -> None:
         """Replace the source table's rows."""
-        con = duckdb.connect(str(self.db))
-        con.execute("create or replace table src (biz_date date, acct varchar, amount double)")
-        con.executemany("insert into src values (?, ?, ?)", rows)
-        con.close()
+        with duckdb.connect(str(self.db)) as con:
+            con.execute("create or replace table src (biz_date date, acct varchar, amount double)")
+            con.executemany("insert into src values (?, ?, ?)", rows)
 
     def run(self, model: str, day: dt.date, first: dt.date | None = None) -> tuple[bool, str]:
         """``dbt run`` of one model for business date ``day`` (from ``first`` in a range run)."""
@@ -87,23 +86,13 @@ class Project:
         return res.success, f"{res.exception} {messages}"
 
     def rows(self, table: str) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
+        with duckdb.connect(str(self.db), read_only=True) as con:
             return con.execute(f"select * from {table} order by all").fetchall()
-        finally:
-            con.close()
 
     def views(self) -> list[str]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return [
-                r[0]
-                for r in con.execute(
-                    "select view_name from duckdb_views() where not internal"
-                ).fetchall()
-            ]
-        finally:
-            con.close()
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            found = con.execute("select view_name from duckdb_views() where not internal")
+            return [r[0] for r in found.fetchall()]
 
 
 @pytest.mark.slow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -50,9 +49,7 @@ def test_each_run_rewrites_the_newest_date_of_every_history_table(
     assert len(versions) == 3 and versions[0] == first
     assert f"run 1: on {first}:" in out and f"run 2: on {versions[1]}:" in out
     for version in versions[1:]:
-        manifest = json.loads(
-            (layout.versions_dir(serving) / version / "manifest.json").read_text()
-        )
+        manifest = layout.read_manifest(serving, version)
         assert manifest["mode"] == "incremental"
         for table in HISTORY:
             action = manifest["table_actions"][table]
