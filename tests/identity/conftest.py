@@ -33,6 +33,10 @@ def _read(warehouse: Path, sql: str) -> pl.DataFrame:
         return con.sql(sql).pl()
 
 
+RECORDS = (
+    "select * from intermediate.int_customer_records order by source_system, source_customer_no"
+)
+
 XREF = (
     "select source_system, source_customer_no, customer_key, match_rule "
     "from intermediate.customer_xref order by source_system, source_customer_no"
@@ -49,7 +53,10 @@ class ResolvedBank:
     history: pl.DataFrame  # dim_customer_history after the daily runs
     dim_keys: pl.DataFrame  # dim_customer keys after the daily runs
     xref_rebuilt: pl.DataFrame  # customer_xref after --full-refresh at the last date
+    records_daily: pl.DataFrame  # int_customer_records after the daily runs
+    records_rebuilt: pl.DataFrame  # int_customer_records after --full-refresh at the last date
     warehouse: Path
+    dbt: Dbt
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +89,10 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
     events = _read(warehouse, "select * from intermediate.int_customer_key_events")
     history = _read(warehouse, "select * from core.dim_customer_history")
     dim_keys = _read(warehouse, "select customer_key from core.dim_customer")
+    records_daily = _read(warehouse, RECORDS)
     dbt(["run", "--full-refresh", "--select", *OWN_MODELS], last)
     xref_rebuilt = _read(warehouse, XREF)
+    records_rebuilt = _read(warehouse, RECORDS)
     return ResolvedBank(
         data_dir,
         sim.truth,
@@ -93,5 +102,8 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
         history,
         dim_keys,
         xref_rebuilt,
+        records_daily,
+        records_rebuilt,
         warehouse,
+        dbt,
     )
