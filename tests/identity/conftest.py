@@ -36,6 +36,10 @@ def _read(warehouse: Path, sql: str) -> pl.DataFrame:
 RECORDS = (
     "select * from intermediate.int_customer_records order by source_system, source_customer_no"
 )
+ANCHORED = (
+    "select * from intermediate.int_customer_records_anchored "
+    "order by source_system, source_customer_no"
+)
 
 XREF = (
     "select source_system, source_customer_no, customer_key, match_rule "
@@ -55,6 +59,8 @@ class ResolvedBank:
     xref_rebuilt: pl.DataFrame  # customer_xref after --full-refresh at the last date
     records_daily: pl.DataFrame  # int_customer_records after the daily runs
     records_rebuilt: pl.DataFrame  # int_customer_records after --full-refresh at the last date
+    anchored_daily: pl.DataFrame  # int_customer_records_anchored after the daily runs
+    anchored_rebuilt: pl.DataFrame  # the same after --full-refresh at the last date
     warehouse: Path
     dbt: Dbt
 
@@ -90,9 +96,11 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
     history = _read(warehouse, "select * from core.dim_customer_history")
     dim_keys = _read(warehouse, "select customer_key from core.dim_customer")
     records_daily = _read(warehouse, RECORDS)
+    anchored_daily = _read(warehouse, ANCHORED)
     dbt(["run", "--full-refresh", "--select", *OWN_MODELS], last)
     xref_rebuilt = _read(warehouse, XREF)
     records_rebuilt = _read(warehouse, RECORDS)
+    anchored_rebuilt = _read(warehouse, ANCHORED)
     return ResolvedBank(
         data_dir,
         sim.truth,
@@ -104,6 +112,8 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
         xref_rebuilt,
         records_daily,
         records_rebuilt,
+        anchored_daily,
+        anchored_rebuilt,
         warehouse,
         dbt,
     )

@@ -108,15 +108,23 @@ def test_every_key_was_born_and_has_one_current_version(resolved: ResolvedBank) 
 
 
 def test_daily_records_equal_a_rebuild(resolved: ResolvedBank) -> None:
-    """int_customer_records is incremental on DuckDB (only the records whose inputs arrived since
-    the last version it holds): after the daily runs it equals a --full-refresh of the same date."""
+    """int_customer_records and int_customer_records_anchored are incremental on DuckDB (only
+    the records whose inputs arrived since the last version held, and the anchors they touch):
+    after the daily runs each equals a --full-refresh of the same date."""
     last = resolved.dates[-1]
-    daily, rebuilt = resolved.records_daily, resolved.records_rebuilt
-    assert rebuilt.height > 3000
-    # the later days changed records, and the table kept those of earlier days
-    assert daily.filter(pl.col("version_biz_date") == last).height > 0
-    assert daily.filter(pl.col("version_biz_date") < last).height > 3000
-    assert daily.equals(rebuilt)
+    for daily, rebuilt in (
+        (resolved.records_daily, resolved.records_rebuilt),
+        (resolved.anchored_daily, resolved.anchored_rebuilt),
+    ):
+        assert rebuilt.height > 3000
+        # the later days changed records, and the table kept those of earlier days
+        assert daily.filter(pl.col("version_biz_date") == last).height > 0
+        assert daily.filter(pl.col("version_biz_date") < last).height > 3000
+        assert daily.equals(rebuilt)
+    # not vacuous: many anchors link several records (a changed record's whole anchor group
+    # is recomputed)
+    shared = resolved.anchored_daily.group_by("anchor_key").len().filter(pl.col("len") > 1)
+    assert shared.drop_nulls("anchor_key").height > 100
 
 
 def test_a_record_no_longer_staged_fails_the_incremental_run(resolved: ResolvedBank) -> None:
@@ -145,3 +153,28 @@ def test_a_record_no_longer_staged_fails_the_incremental_run(resolved: ResolvedB
             con.execute("insert into staging.base_core__customers select * from dropped")
     with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
         assert con.sql(records).to_arrow_table().equals(before)
+
+
+def test_a_record_gone_from_the_records_fails_the_anchored_run(resolved: ResolvedBank) -> None:
+    """The anchored model cannot drop a record incrementally: a record it holds that
+    int_customer_records no longer has fails its run by name. Puts the row back."""
+    last = resolved.dates[-1]
+    anchored = "select * from intermediate.int_customer_records_anchored order by all"
+    where = "from intermediate.int_customer_records where source_system = 'card' and source_customer_no = ?"
+    with duckdb.connect(str(resolved.warehouse)) as con:
+        number = con.sql(
+            "select min(source_customer_no) from intermediate.int_customer_records "
+            "where source_system = 'card'"
+        ).fetchall()[0][0]
+        before = con.sql(anchored).to_arrow_table()
+        gone = con.sql(f"select * {where}", params=[number]).to_arrow_table()
+        assert gone.num_rows == 1
+        con.execute(f"delete {where}", [number])
+    try:
+        with pytest.raises(AssertionError, match=f"card:{number}.*--full-refresh"):
+            resolved.dbt(["run", "--select", "int_customer_records_anchored"], last)
+    finally:
+        with duckdb.connect(str(resolved.warehouse)) as con:
+            con.execute("insert into intermediate.int_customer_records select * from gone")
+    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
+        assert con.sql(anchored).to_arrow_table().equals(before)

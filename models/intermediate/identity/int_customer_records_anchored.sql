@@ -10,9 +10,73 @@
     apart in names of three or more characters; enterprises within a few edits. The same valid number under an unrelated name is a keying
     error, not a person: such records split into one anchored cluster per name group
     (anchor_cluster = anchor + '#' + the group's smallest name, has_id_name_conflict TRUE).
-    Records without an anchor go to the probabilistic stage. -#}
-with records as (
+    Records without an anchor go to the probabilistic stage.
+    Incremental on DuckDB: a nightly run recomputes the records that differ from the ones it
+    holds (int_customer_records follows the night's changes) and every record sharing an anchor
+    with one of them, before or after the change (an anchor's name groups depend on all its
+    names); the rest keep their rows. A record it holds that int_customer_records no longer has
+    fails the run (rebuild with --full-refresh). Spark builds the table whole. -#}
+{{ config(
+    materialized=incremental_on_duckdb(),
+    incremental_strategy='delete+insert',
+    unique_key=['source_system', 'source_customer_no'],
+    on_schema_change='fail',
+) }}
+
+{%- set incremental = is_incremental() %}
+{%- set derived = [
+    'name_simplified', 'name_pinyin', 'record_id', 'anchor_key', 'anchor_rule',
+    'has_id_name_conflict', 'anchor_cluster',
+] %}
+
+with all_records as (
     select * from {{ ref('int_customer_records') }}
+),
+{%- if incremental %}
+
+    changed as (
+        {#- records whose row differs from the one held (new ones included); DuckDB only -#}
+        select
+            source_system,
+            source_customer_no
+        from (
+            select * from all_records
+            except
+            select * exclude ({{ derived | join(', ') }}) from {{ this }}
+        )
+    ),
+
+    affected_anchors as (
+        select {{ record_anchor_key('all_records') }} as anchor_key
+        from all_records
+        inner join changed
+            on
+                all_records.source_system = changed.source_system
+                and all_records.source_customer_no = changed.source_customer_no
+        union
+        select held.anchor_key
+        from {{ this }} as held
+        inner join changed
+            on
+                held.source_system = changed.source_system
+                and held.source_customer_no = changed.source_customer_no
+    ),
+{%- endif %}
+
+records as (
+    select * from all_records
+    {%- if incremental %}
+        where
+            exists (
+                select 1 from changed
+                where
+                    changed.source_system = all_records.source_system
+                    and changed.source_customer_no = all_records.source_customer_no
+            )
+            or {{ record_anchor_key('all_records') }} in (
+                select affected_anchors.anchor_key from affected_anchors
+            )
+    {%- endif %}
 ),
 
 han as (
@@ -57,14 +121,7 @@ anchored as (
         name_keys.name_simplified,
         name_keys.name_pinyin,
         records.source_system || ':' || records.source_customer_no as record_id,
-        case
-            when records.party_kind = 'P' and records.resident_id is not null
-                then 'R' || records.resident_id
-            when records.party_kind = 'P' and records.cert_quality = 'other_cert_type'
-                then 'C' || records.cert_type || ':' || records.cert_no_normalized
-            when records.party_kind = 'E' and records.org_code is not null
-                then 'O' || records.org_code
-        end as anchor_key,
+        {{ record_anchor_key('records') }} as anchor_key,
         case
             when
                 records.party_kind = 'P'
@@ -171,3 +228,22 @@ final as (
 )
 
 select * from final
+{%- if incremental %}
+    where coalesce((
+        select
+            error(
+                'int_customer_records_anchored: ' || count(*) || ' record(s) held, e.g. '
+                || min(held.record_id) || ', are no longer in int_customer_records: '
+                || 'rebuild with --full-refresh'
+            )
+        from {{ this }} as held
+        where
+            not exists (
+                select 1 from all_records
+                where
+                    all_records.source_system = held.source_system
+                    and all_records.source_customer_no = held.source_customer_no
+            )
+        having count(*) > 0
+    ), true)
+{%- endif %}
