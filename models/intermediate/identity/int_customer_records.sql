@@ -327,7 +327,6 @@ final as (
         *,
         {#- identity-derived attributes win over typed ones (GB 11643 encodes them) -#}
         
-        
         coalesce(id_birth_date, birth_date_typed) as birth_date,
         coalesce(id_sex, gender_typed) as sex,
         coalesce(relationship_start_date < {{ realname_rule_date() }}, false) as is_pre_realname,
