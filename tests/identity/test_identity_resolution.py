@@ -127,54 +127,62 @@ def test_daily_records_equal_a_rebuild(resolved: ResolvedBank) -> None:
     assert shared.drop_nulls("anchor_key").height > 100
 
 
-def test_a_record_no_longer_staged_fails_the_incremental_run(resolved: ResolvedBank) -> None:
-    """A record the table holds but staging no longer has up to T (a re-delivery dropped it)
-    cannot be put right record by record: the run fails naming it, and the table is unchanged.
-    Runs last in this module: it removes a staged row and puts it back."""
-    last = resolved.dates[-1]
-    records = "select * from intermediate.int_customer_records order by all"
-    where = "from staging.base_core__customers where cust_no = ? and biz_date = ?"
+def _run_fails_without_the_row(
+    resolved: ResolvedBank, model: str, table: str, where: str, params: list, record_id: str
+) -> None:
+    """Remove ``table``'s rows matching ``where``, run ``model`` incrementally at the last date:
+    the run must fail naming ``record_id`` and asking for --full-refresh, and leave ``model``'s
+    table as it was. The rows are put back whatever happens."""
+    rows = f"select * from intermediate.{model} order by all"
     with duckdb.connect(str(resolved.warehouse)) as con:
+        before = con.sql(rows).to_arrow_table()
+        removed = con.sql(f"select * from {table} where {where}", params=params).to_arrow_table()
+        assert removed.num_rows >= 1
+        con.execute(f"delete from {table} where {where}", params)
+    try:
+        with pytest.raises(AssertionError, match=f"{record_id}.*--full-refresh"):
+            resolved.dbt(["run", "--select", model], resolved.dates[-1])
+    finally:
+        with duckdb.connect(str(resolved.warehouse)) as con:
+            con.execute(f"insert into {table} select * from removed")
+    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
+        assert con.sql(rows).to_arrow_table().equals(before)
+
+
+def test_a_record_no_longer_staged_fails_the_incremental_run(resolved: ResolvedBank) -> None:
+    """A record int_customer_records holds but staging no longer has up to T (a re-delivery
+    dropped it) cannot be put right record by record: the run fails naming it."""
+    last = resolved.dates[-1]
+    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
         cust_no = con.execute(
             "select min(source_customer_no) from intermediate.int_customer_records "
             "where source_system = 'core' and first_seen_date = ?",
             [last],
         ).fetchall()[0][0]
-        assert cust_no is not None
-        before = con.sql(records).to_arrow_table()
-        dropped = con.sql(f"select * {where}", params=[cust_no, last]).to_arrow_table()
-        assert dropped.num_rows >= 1
-        con.execute(f"delete {where}", [cust_no, last])
-    try:
-        with pytest.raises(AssertionError, match=f"core:{cust_no}.*--full-refresh"):
-            resolved.dbt(["run", "--select", "int_customer_records"], last)
-    finally:
-        with duckdb.connect(str(resolved.warehouse)) as con:
-            con.execute("insert into staging.base_core__customers select * from dropped")
-    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
-        assert con.sql(records).to_arrow_table().equals(before)
+    assert cust_no is not None  # a record first delivered on the last date
+    _run_fails_without_the_row(
+        resolved,
+        "int_customer_records",
+        "staging.base_core__customers",
+        "cust_no = ? and biz_date = ?",
+        [cust_no, last],
+        f"core:{cust_no}",
+    )
 
 
 def test_a_record_gone_from_the_records_fails_the_anchored_run(resolved: ResolvedBank) -> None:
-    """The anchored model cannot drop a record incrementally: a record it holds that
-    int_customer_records no longer has fails its run by name. Puts the row back."""
-    last = resolved.dates[-1]
-    anchored = "select * from intermediate.int_customer_records_anchored order by all"
-    where = "from intermediate.int_customer_records where source_system = 'card' and source_customer_no = ?"
-    with duckdb.connect(str(resolved.warehouse)) as con:
+    """int_customer_records_anchored cannot drop a record incrementally either: a record it
+    holds that int_customer_records no longer has fails its run by name."""
+    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
         number = con.sql(
             "select min(source_customer_no) from intermediate.int_customer_records "
             "where source_system = 'card'"
         ).fetchall()[0][0]
-        before = con.sql(anchored).to_arrow_table()
-        gone = con.sql(f"select * {where}", params=[number]).to_arrow_table()
-        assert gone.num_rows == 1
-        con.execute(f"delete {where}", [number])
-    try:
-        with pytest.raises(AssertionError, match=f"card:{number}.*--full-refresh"):
-            resolved.dbt(["run", "--select", "int_customer_records_anchored"], last)
-    finally:
-        with duckdb.connect(str(resolved.warehouse)) as con:
-            con.execute("insert into intermediate.int_customer_records select * from gone")
-    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
-        assert con.sql(anchored).to_arrow_table().equals(before)
+    _run_fails_without_the_row(
+        resolved,
+        "int_customer_records_anchored",
+        "intermediate.int_customer_records",
+        "source_system = 'card' and source_customer_no = ?",
+        [number],
+        f"card:{number}",
+    )

@@ -33,36 +33,22 @@ with
     ),
 
     changed_keys as (
-        select
-            'core' as source_system,
-            cust_no as source_customer_no
-        from {{ ref('stg_core__customers') }}
-        where biz_date >= (select since.since_date from since)
-        union
-        select
-            'card' as source_system,
-            holder_id as source_customer_no
-        from {{ ref('stg_card__holders') }}
-        where biz_date >= (select since.since_date from since)
-        union
-        select
-            'loan' as source_system,
-            loan_cust_id as source_customer_no
-        from {{ ref('stg_loan__customers') }}
-        where biz_date >= (select since.since_date from since)
-        union
-        select
-            'card' as source_system,
-            holder_id as source_customer_no
-        from {{ ref('stg_card__accounts') }}
-        where biz_date >= (select since.since_date from since)
-        union
-        select
-            'loan' as source_system,
-            loan_cust_id as source_customer_no
-        from {{ ref('stg_loan__contracts') }}
-        where biz_date >= (select since.since_date from since)
-        union
+        {#- the records named by an input of those dates: a customer version, or a card or loan
+            contract (it may move the relationship start), and the versions held from them -#}
+        {%- for system, number, model in [
+            ('core', 'cust_no', 'stg_core__customers'),
+            ('card', 'holder_id', 'stg_card__holders'),
+            ('loan', 'loan_cust_id', 'stg_loan__customers'),
+            ('card', 'holder_id', 'stg_card__accounts'),
+            ('loan', 'loan_cust_id', 'stg_loan__contracts'),
+        ] %}
+            select
+                '{{ system }}' as source_system,
+                {{ number }} as source_customer_no
+            from {{ ref(model) }}
+            where biz_date >= (select since.since_date from since)
+            union
+        {%- endfor %}
         select
             source_system,
             source_customer_no
