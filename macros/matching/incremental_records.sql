@@ -12,8 +12,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- For int_customer_records: on an incremental run, whether the record (system, number) is
-    among the model's CTE changed_keys (the records it recomputes); on a full build, TRUE. -#}
+{#- On an incremental run of either model, whether the record (system, number) is among the
+    model's CTE changed_keys (the records whose rows it recomputes); on a full build, TRUE. -#}
 {% macro is_changed_record(system, number) -%}
     {%- if is_incremental() -%}
         exists (

@@ -36,7 +36,7 @@ with all_records as (
 ),
 {%- if incremental %}
 
-    changed as (
+    changed_keys as (
         {#- records whose row differs from the one held (new ones included); DuckDB only -#}
         select
             source_system,
@@ -51,17 +51,11 @@ with all_records as (
     affected_anchors as (
         select {{ record_anchor_key('all_records') }} as anchor_key
         from all_records
-        inner join changed
-            on
-                all_records.source_system = changed.source_system
-                and all_records.source_customer_no = changed.source_customer_no
+        where {{ is_changed_record('all_records.source_system', 'all_records.source_customer_no') }}
         union
         select held.anchor_key
         from {{ this }} as held
-        inner join changed
-            on
-                held.source_system = changed.source_system
-                and held.source_customer_no = changed.source_customer_no
+        where {{ is_changed_record('held.source_system', 'held.source_customer_no') }}
     ),
 {%- endif %}
 
@@ -69,12 +63,7 @@ records as (
     select * from all_records
     {%- if incremental %}
         where
-            exists (
-                select 1 from changed
-                where
-                    changed.source_system = all_records.source_system
-                    and changed.source_customer_no = all_records.source_customer_no
-            )
+            {{ is_changed_record('all_records.source_system', 'all_records.source_customer_no') }}
             or {{ record_anchor_key('all_records') }} in (
                 select affected_anchors.anchor_key from affected_anchors
             )
