@@ -142,25 +142,39 @@ def test_rerun_after_raw_was_deleted_extracts_again(dirs) -> None:
     assert pq.read_table(lake / "raw/core/core_customer" / PART).num_rows == 1
 
 
-def _extract_in_child(args: tuple) -> str:
-    system, landing, lake = args
-    return extract_batch(system, BIZ_DATE, landing, lake, chunk_bytes=300).status
+_EXTRACT_IN_CHILD = (
+    "import datetime as dt, sys; from pathlib import Path; "
+    "from orchestration.extract import extract_batch; "
+    "print(extract_batch(sys.argv[1], dt.date.fromisoformat(sys.argv[2]), Path(sys.argv[3]), "
+    "Path(sys.argv[4]), chunk_bytes=300).status)"
+)
 
 
 def test_processes_extract_concurrently_and_same_batch_once(dirs) -> None:
     """Separate processes: different systems in parallel; the same batch twice is serialised by
-    its lock, so exactly one process extracts it and the other finds it unchanged."""
-    import multiprocessing as mp
+    its lock, so exactly one process extracts it and the other finds it unchanged. Fresh
+    interpreters, not forks of this one: a fork of a process with other threads running (DuckDB's,
+    a test worker's) can inherit a lock one of them holds and hang for ever, as one CI run did."""
+    import subprocess
+    import sys
 
     landing, lake = dirs
     write_batch(landing, "core", {"core_customer": [customer(i) for i in range(200)]})
     write_batch(landing, "loan", {})
-    ctx = mp.get_context("fork")
-    with ctx.Pool(3) as pool:
-        statuses = pool.map(
-            _extract_in_child,
-            [("core", landing, lake), ("core", landing, lake), ("loan", landing, lake)],
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _EXTRACT_IN_CHILD, system, BIZ_DATE.isoformat(), landing, lake],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        for system in ("core", "core", "loan")
+    ]
+    statuses = []
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        statuses.append(out.strip())
     assert sorted(statuses[:2]) == ["extracted", "unchanged"]
     assert statuses[2] == "extracted"
     assert pq.read_table(lake / "raw/core/core_customer" / PART).num_rows == 200
