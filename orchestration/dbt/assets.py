@@ -121,10 +121,9 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, manifest) -> AssetsDe
             # build, the plan's last run, then builds their last range and everything else.
             *history, last = backfill_invocations(first_biz_date(), day)
             for run in history:
-                run_args = [*run.args, "--exclude-resource-type", "unit_test"]
-                context.log.info(f"{run.env()} dbt " + " ".join(run_args))
+                context.log.info(f"{run.env()} dbt " + " ".join(run.args))
                 with dbt_build_env(run.biz_date, run.biz_date_from), run_target("range") as tp:
-                    dbt.cli(run_args, target_path=tp).wait()
+                    dbt.cli(list(run.args), target_path=tp).wait()
             biz_date_from = last.biz_date_from
         context.log.info(
             f"CRM_BIZ_DATE={day} CRM_BIZ_DATE_FROM={biz_date_from} dbt " + " ".join(args)

@@ -96,8 +96,13 @@ def test_a_backfill_builds_the_date_range_facts_a_few_dates_at_a_time() -> None:
         (dt.date(2026, 11, 11), dt.date(2026, 11, 20)),
         (dt.date(2026, 11, 21), last),
     ]
+    # the range runs build the facts only; the last run tests every date of them
     ranged = ("build", "--select", f"path:models/marts,tag:{DATE_RANGE_TAG}")
     assert plan[0].args[:3] == ranged and plan[1].args[:3] == ranged
+    for run in plan[:2]:
+        args = run.args
+        excluded = {args[i + 1] for i, a in enumerate(args) if a == "--exclude-resource-type"}
+        assert excluded == {"test", "unit_test"}
     assert "--full-refresh" in plan[0].args and "--full-refresh" not in plan[1].args
     assert plan[2].args[:3] == ("build", "--select", "path:models/marts")
     assert "--full-refresh" in plan[2].args
