@@ -41,6 +41,8 @@ ANCHORED = (
     "order by source_system, source_customer_no"
 )
 
+DIM = "select * from core.dim_customer order by customer_key"
+
 XREF = (
     "select source_system, source_customer_no, customer_key, match_rule "
     "from intermediate.customer_xref order by source_system, source_customer_no"
@@ -55,7 +57,9 @@ class ResolvedBank:
     xref_daily: dict[dt.date, pl.DataFrame]  # customer_xref after each daily run
     events: pl.DataFrame  # int_customer_key_events after the daily runs
     history: pl.DataFrame  # dim_customer_history after the daily runs
-    dim_keys: pl.DataFrame  # dim_customer keys after the daily runs
+    dim_second: pl.DataFrame  # dim_customer after the second day's run
+    dim_daily: pl.DataFrame  # dim_customer after the daily runs
+    dim_rebuilt: pl.DataFrame  # the same after --full-refresh at the last date
     xref_rebuilt: pl.DataFrame  # customer_xref after --full-refresh at the last date
     records_daily: pl.DataFrame  # int_customer_records after the daily runs
     records_rebuilt: pl.DataFrame  # int_customer_records after --full-refresh at the last date
@@ -90,17 +94,19 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
     xref_daily[first] = _read(warehouse, XREF)
     dbt(["run", "--select", *OWN_MODELS], second)
     xref_daily[second] = _read(warehouse, XREF)
+    dim_second = _read(warehouse, DIM)
     dbt(["build", "--select", *OWN_MODELS, "--indirect-selection", "cautious"], last)  # all tests
     xref_daily[last] = _read(warehouse, XREF)
     events = _read(warehouse, "select * from intermediate.int_customer_key_events")
     history = _read(warehouse, "select * from core.dim_customer_history")
-    dim_keys = _read(warehouse, "select customer_key from core.dim_customer")
+    dim_daily = _read(warehouse, DIM)
     records_daily = _read(warehouse, RECORDS)
     anchored_daily = _read(warehouse, ANCHORED)
     dbt(["run", "--full-refresh", "--select", *OWN_MODELS], last)
     xref_rebuilt = _read(warehouse, XREF)
     records_rebuilt = _read(warehouse, RECORDS)
     anchored_rebuilt = _read(warehouse, ANCHORED)
+    dim_rebuilt = _read(warehouse, DIM)
     return ResolvedBank(
         data_dir,
         sim.truth,
@@ -108,7 +114,9 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
         xref_daily,
         events,
         history,
-        dim_keys,
+        dim_second,
+        dim_daily,
+        dim_rebuilt,
         xref_rebuilt,
         records_daily,
         records_rebuilt,

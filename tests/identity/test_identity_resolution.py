@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from simulator.evaluation import pairwise_score
-from tests.identity.conftest import ResolvedBank
+from tests.identity.conftest import DIM, ResolvedBank
 
 
 def _truth(bank: ResolvedBank) -> str:
@@ -102,7 +102,7 @@ def test_every_key_was_born_and_has_one_current_version(resolved: ResolvedBank) 
     assert keys.join(born, on="customer_key", how="anti").height == 0
     current = resolved.history.filter(pl.col("valid_to").is_null())
     assert current.select("customer_key").n_unique() == current.height
-    assert current.height == resolved.dim_keys.height == keys.height
+    assert current.height == resolved.dim_daily.height == keys.height
     closed = resolved.history.filter(pl.col("valid_to").is_not_null())
     assert (closed["valid_to"] >= closed["valid_from"]).all()
 
@@ -125,6 +125,56 @@ def test_daily_records_equal_a_rebuild(resolved: ResolvedBank) -> None:
     # is recomputed)
     shared = resolved.anchored_daily.group_by("anchor_key").len().filter(pl.col("len") > 1)
     assert shared.drop_nulls("anchor_key").height > 100
+
+
+def test_daily_golden_records_equal_a_rebuild(resolved: ResolvedBank) -> None:
+    """dim_customer is incremental on DuckDB (the customers whose source digest changed): after
+    the daily runs it equals a --full-refresh of the same date, every row dated T."""
+    last = resolved.dates[-1]
+    daily, rebuilt = resolved.dim_daily, resolved.dim_rebuilt
+    assert rebuilt.height > 2000
+    assert daily.equals(rebuilt)
+    assert daily["biz_date"].unique().to_list() == [last]
+    assert daily["source_digest"].null_count() == 0
+    # not vacuous: the last night changed some customers' records and kept most
+    before = resolved.dim_second.select("customer_key", "source_digest")
+    joined = daily.join(before, on="customer_key", how="left", suffix="_before")
+    changed = joined.filter(pl.col("source_digest") != pl.col("source_digest_before")).height
+    new = joined.filter(pl.col("source_digest_before").is_null()).height
+    assert changed > 0 and new > 0
+    assert joined.height - changed - new > 2000
+
+
+def test_the_golden_record_run_repairs_what_it_holds(resolved: ResolvedBank) -> None:
+    """What a nightly run must put right in the table it holds: a customer whose records
+    changed (its digest differs), a new customer (not held), a customer merged away (held,
+    no longer in customer_xref) and an enterprise whose representative's customer changed
+    although its own records did not. Afterwards the table equals the rebuild."""
+    last = resolved.dates[-1]
+    with duckdb.connect(str(resolved.warehouse)) as con:
+        con.execute(
+            "update core.dim_customer set source_digest = 0, customer_name = 'X', "
+            "biz_date = ? - 1 where customer_key in "
+            "(select customer_key from core.dim_customer order by customer_key limit 20)",
+            [last],
+        )
+        con.execute(
+            "delete from core.dim_customer where customer_key in "
+            "(select customer_key from core.dim_customer order by customer_key desc limit 10)"
+        )
+        con.execute(
+            "insert into core.dim_customer select * replace ('MERGED-AWAY' as customer_key) "
+            "from core.dim_customer order by customer_key limit 1"
+        )
+        relinked = con.execute(
+            "update core.dim_customer set legal_rep_customer_key = 'STALE' where customer_key in "
+            "(select customer_key from core.dim_customer where party_kind = 'E' "
+            "and legal_rep_customer_key is not null order by customer_key limit 5) returning 1"
+        ).fetchall()
+    assert len(relinked) == 5
+    resolved.dbt(["run", "--select", "dim_customer"], last)
+    with duckdb.connect(str(resolved.warehouse), read_only=True) as con:
+        assert con.sql(DIM).pl().equals(resolved.dim_rebuilt)
 
 
 def _run_fails_without_the_row(
