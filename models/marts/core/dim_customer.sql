@@ -9,8 +9,10 @@
     digest differs from the one held (new customers included), and rewrites an enterprise
     whose legal representative's customer changed although its own records did not. Its
     post-hooks delete the customers the cross-reference no longer has (merged into another
-    key) and move every row's biz_date to T: each row is the golden record as of T. Spark
-    builds the table whole and leaves source_digest NULL. -#}
+    key) and move every row's biz_date to T: each row is the golden record as of T. A change
+    to the rules below leaves the customers that did not change as the old rules made them:
+    deploy it with a --full-refresh of this model. Spark builds the table whole and leaves
+    source_digest NULL. -#}
 {# xref and records are scanned again by each CTE that reads them (digests, members,
    legal_reps) rather than materialised. With the ranks below computed without a second window,
    a full build took 18.8 CPU-s instead of 21.4 at 1,000,000 persons, and 2.5 GB instead of 3.7
