@@ -152,12 +152,12 @@ def backfill_invocations(
     next ``days`` dates each (``CRM_BIZ_DATE_FROM``). The last run is the rebuild itself:
     ``--full-refresh`` of everything selected, in which the tagged models build only the last
     range (the ``should_full_refresh`` macro) and every other model its whole history, reading
-    the facts' finished history. The range runs build models only (no data or unit tests): the last run's
-    data tests cover every date of every fact, and a failure there stops everything built on
-    it, the publish included. Every model is materialised once in that run, as Dagster
-    records it. All runs build one model at a time. Dates are calendar dates: a date without
-    a batch builds no rows. The tables equal one ``--full-refresh`` through ``last``
-    (tests/facts).
+    the facts' finished history. The range runs build models only (no data or unit tests):
+    the last run's data tests cover every date of every fact, and a failure there stops
+    everything built on it, the publish included. Every model is materialised once in that
+    run, as Dagster records it. All runs build one model at a time. Dates are calendar dates:
+    a date without a batch builds no rows. The tables equal one ``--full-refresh`` through
+    ``last`` (tests/facts).
     """
     days = range_days() if days is None else days
     if days < 1:
