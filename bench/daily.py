@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crmwh.config import SYSTEMS  # noqa: E402
+from orchestration.dbt.project import NO_TESTS_ARGS  # noqa: E402
 
 # This area's models only (others' marts downstream of the facts are not part of the figure).
 FACT_SELECTION = [
@@ -160,9 +161,8 @@ def main() -> None:
 
     if not args.upstream_built:
         print("building staging and identity once (not timed) ...", flush=True)
-        no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         select = ["--select", *UPSTREAM_SELECTION, "--exclude", *FACT_SELECTION]
-        upstream = dbt(["build", *select, *no_tests], data_dir, work, dates[-1], "upstream")
+        upstream = dbt(["build", *select, *NO_TESTS_ARGS], data_dir, work, dates[-1], "upstream")
         show(upstream)
 
     daily: list[BuildFigures] = []

@@ -99,6 +99,9 @@ def dbt_build_args(biz_date: dt.date, rebuild_from: dt.date | None = None) -> li
 # int_customer_month_state 43 s against 182 s, fct_card_daily 28 s against 71 s
 # (bench/README.md, 2026-11-29 22:13 UTC). A nightly build keeps the profile's threads.
 FULL_REFRESH_ARGS = ("--full-refresh", "--threads", "1")
+# A dbt build of models only: no data tests, no unit tests (a backfill's range runs, and the
+# test fixtures' first builds).
+NO_TESTS_ARGS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 
 BIZ_DATE_FROM_ENV = "CRM_BIZ_DATE_FROM"
 # Models whose rows of a date depend only on their inputs of that date (the account and
@@ -168,8 +171,7 @@ def backfill_invocations(
     # The range runs build the facts only: the last run's data tests read every date of each
     # fact, so testing each range as well read the growing history again (4-6 s a range run
     # at 1,000,000 persons) for no check the last run does not make.
-    no_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-    head = ("build", "--select", *ranged, *no_tests)
+    head = ("build", "--select", *ranged, *NO_TESTS_ARGS)
     rebuild = ("build", *(("--select", *select) if select else ()), *FULL_REFRESH_ARGS)
     end = first + dt.timedelta(days=days - 1)
     if end >= last:  # one range: a plain full refresh

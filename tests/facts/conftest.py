@@ -20,7 +20,12 @@ import polars as pl
 import pytest
 
 from crmwh.config import SYSTEMS
-from orchestration.dbt.project import BIZ_DATE_FROM_ENV, DATE_RANGE_TAG, backfill_invocations
+from orchestration.dbt.project import (
+    BIZ_DATE_FROM_ENV,
+    DATE_RANGE_TAG,
+    NO_TESTS_ARGS,
+    backfill_invocations,
+)
 from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 10, 30)
@@ -107,8 +112,7 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> BuiltBank:
     # Day 1: first build of everything the facts and mart_customer_360 need (staging, identity,
     # org, facts, the customer marts).
     build_all = ["+rec_finance_daily", "+dim_staff", "+dim_branch", "+mart_customer_360"]
-    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-    dbt(["build", "--select", *build_all, *OWN_MODELS, *no_tests], first)
+    dbt(["build", "--select", *build_all, *OWN_MODELS, *NO_TESTS_ARGS], first)
     # Later days: the daily incremental runs, as the orchestrator runs them (staging reads T's
     # lake partition only; identity and dim_customer_history move to T).
     for day in rest:

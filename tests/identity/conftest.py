@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from orchestration.dbt.project import NO_TESTS_ARGS
 from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 11, 1)
@@ -85,12 +86,9 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> ResolvedBank:
 
     dbt = Dbt(data_dir, root)
     first, second, last = sim.dates
-    no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     xref_daily = {}
-    dbt(
-        ["build", "--select", "+int_customer_records", "han_characters", *OWN_MODELS, *no_tests],
-        first,
-    )
+    first_build = ["+int_customer_records", "han_characters", *OWN_MODELS]
+    dbt(["build", "--select", *first_build, *NO_TESTS_ARGS], first)
     xref_daily[first] = _read(warehouse, XREF)
     dbt(["run", "--select", *OWN_MODELS], second)
     xref_daily[second] = _read(warehouse, XREF)

@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from crmwh.config import SYSTEMS
+from orchestration.dbt.project import NO_TESTS_ARGS
 from tests.dbt_inprocess import Dbt
 
 START = dt.date(2026, 10, 30)
@@ -72,9 +73,8 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MartBank]:
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     try:
         dbt = Dbt(None, root)
-        no_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         # everything the marts and serving need, every date up to the last
-        dbt(["build", "--select", f"+{SERVING}", *no_tests], sim.dates[-1])
+        dbt(["build", "--select", f"+{SERVING}", *NO_TESTS_ARGS], sim.dates[-1])
         # the marts' and serving models' data tests
         dbt(
             ["test", "--select", *MART_MODELS, SERVING, "--exclude-resource-type", "unit_test"],
