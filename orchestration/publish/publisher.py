@@ -64,7 +64,6 @@ PUBLISHED_LEVELS = (2, 3, 4, 5)
 BRANCH_COLUMNS = tuple(f"branch_l{k}_code" for k in BRANCH_LEVELS)
 BRANCH_CODE = re.compile(r"^[0-9A-Z]{1,10}$")
 SMALL_BLOCK_SIZE = 16384
-STAGE_FILE = ".stage.duckdb"  # new rows of history tables, removed before the audit
 SPILL_DIR = ".spill"  # DuckDB's temp_directory while building, removed before the audit
 _ORDER_BY = ", ".join(f"{c} nulls first" for c in BRANCH_COLUMNS[1:])
 
@@ -279,8 +278,8 @@ def _build(
     """Write the head-office file and the branch files into ``out`` in one DuckDB session.
 
     The session's own database is in memory; the warehouse (read-only), the head-office file
-    (``ho``) and, when incremental, a stage file of the new rows (``stage``) are attached to it,
-    so every cursor (one per branch thread) sees all three.
+    (``ho``) and, when incremental, an in-memory database of the new rows (``stage``) are
+    attached to it, so every cursor (one per branch thread) sees all three.
     """
     t0 = time.perf_counter()
     con = duckdb.connect()
@@ -290,7 +289,6 @@ def _build(
     spill = out / SPILL_DIR
     con.execute(f"set temp_directory = {_lit(spill)}")
     con.execute(f"set memory_limit = {_lit(memory_limit())}")
-    stage_file = out / STAGE_FILE
     try:
         try:
             wh_engine.attach(con, "wh", source)
@@ -309,7 +307,12 @@ def _build(
             t_copy = time.perf_counter()
             incremental.copy_writable(base.ho_file, ho_file)
             phases["copy_previous"] = time.perf_counter() - t_copy
-            con.execute(f"attach {_lit(stage_file)} as stage")
+            # The night's new rows, written once and read by every branch file: in memory they
+            # are neither compressed nor written to disk (the memory limit above bounds them;
+            # past it they spill to the spill directory). Day 30 of 1,000,000 persons, four
+            # alternating pairs: the head-office step 17.4-22.4 s -> 11.7-17.6 s, the branch
+            # files unchanged, peak RSS 1.8-1.9 -> 2.4 GiB (bench/README.md).
+            con.execute("attach ':memory:' as stage")
         con.execute(f"attach {_lit(ho_file)} as ho")
 
         actions: dict[str, TableAction] = {}
@@ -430,8 +433,6 @@ def _build(
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-        stage_file.unlink(missing_ok=True)
-        stage_file.with_name(stage_file.name + ".wal").unlink(missing_ok=True)
 
 
 def _wh(t: _Table) -> str:
