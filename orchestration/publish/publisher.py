@@ -360,6 +360,12 @@ def _build(
         # default 16 MiB threshold). Day 30 of 1,000,000 persons, four alternating pairs:
         # 114.1 -> 108.1 s, 213.5 -> 202.5 CPU-s (bench/README.md).
         con.execute("set checkpoint_threshold = '0b'")
+        # One thread per statement: a branch file's statements are small, and DuckDB's parallel
+        # tasks for them (and for its checkpoint) cost more than they save when the files are
+        # written side by side anyway (publish_workers). Day 30 of 1,000,000 persons, three
+        # alternating pairs against 2 threads and 4 workers: the branch files 79.7-90.3 s ->
+        # 69.9-77.9 s, the publish 187-212 -> 165-180 CPU-s (bench/README.md).
+        con.execute("set threads = 1")
         branches = _active_branches(con, biz_date)
         scoped = [t for t in tables if t.scoped]
         ranges = _subtree_ranges(con, "ho", [t for t in scoped if actions[t.name].fresh])
@@ -377,8 +383,8 @@ def _build(
             and code in base.manifest["branches"]
             and base.branch_file(code).is_file()
         }
-        # Writing a small DuckDB file is dominated by its fsyncs, not by CPU: several sessions
-        # (cursors of the same database, each attaching its own branch file) overlap them.
+        # Several sessions (cursors of the same database, each attaching its own branch file)
+        # write files side by side: one per core, and one more to overlap the fsyncs.
         with ThreadPoolExecutor(max_workers=publish_workers(), thread_name_prefix="branch") as pool:
             futures = [
                 pool.submit(
@@ -530,8 +536,9 @@ def _in_range(
 
 
 def publish_workers() -> int:
-    """``CRM_PUBLISH_WORKERS`` (default 4): branch files written at the same time."""
-    raw = os.environ.get("CRM_PUBLISH_WORKERS", "4")
+    """``CRM_PUBLISH_WORKERS`` (default: the cores this process may use, plus one): branch
+    files written at the same time, each by one thread."""
+    raw = os.environ.get("CRM_PUBLISH_WORKERS") or str(len(os.sched_getaffinity(0)) + 1)
     if not raw.isdigit() or int(raw) < 1:
         raise PublishError(f"CRM_PUBLISH_WORKERS must be a positive whole number, got {raw!r}")
     return int(raw)
