@@ -538,10 +538,17 @@ def _in_range(
 def publish_workers() -> int:
     """``CRM_PUBLISH_WORKERS`` (default: the cores this process may use, plus one): branch
     files written at the same time, each by one thread."""
-    raw = os.environ.get("CRM_PUBLISH_WORKERS") or str(len(os.sched_getaffinity(0)) + 1)
+    raw = os.environ.get("CRM_PUBLISH_WORKERS") or str(_usable_cores() + 1)
     if not raw.isdigit() or int(raw) < 1:
         raise PublishError(f"CRM_PUBLISH_WORKERS must be a positive whole number, got {raw!r}")
     return int(raw)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _spark_tables(source: wh_engine.Warehouse) -> frozenset[str]:

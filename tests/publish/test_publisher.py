@@ -282,3 +282,14 @@ def test_publish_memory_limit_is_validated(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("CRM_PUBLISH_MEMORY_LIMIT", "4GB; drop table x")
     with pytest.raises(PublishError, match="CRM_PUBLISH_MEMORY_LIMIT"):
         memory_limit()
+
+
+def test_publish_workers_default_to_one_per_usable_core_plus_one(monkeypatch):
+    monkeypatch.delenv("CRM_PUBLISH_WORKERS", raising=False)
+    assert publisher_mod.publish_workers() == publisher_mod._usable_cores() + 1 >= 2
+    monkeypatch.setenv("CRM_PUBLISH_WORKERS", "2")
+    assert publisher_mod.publish_workers() == 2
+    for bad in ("0", "-1", "two"):
+        monkeypatch.setenv("CRM_PUBLISH_WORKERS", bad)
+        with pytest.raises(PublishError, match=f"CRM_PUBLISH_WORKERS must be .* got '{bad}'"):
+            publisher_mod.publish_workers()
