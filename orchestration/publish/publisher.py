@@ -364,7 +364,8 @@ def _build(
         # tasks for them (and for its checkpoint) cost more than they save when the files are
         # written side by side anyway (publish_workers). Day 30 of 1,000,000 persons, three
         # alternating pairs against 2 threads and 4 workers: the branch files 79.7-90.3 s ->
-        # 69.9-77.9 s, the publish 187-212 -> 165-180 CPU-s (bench/README.md).
+        # 69.9-77.9 s, the publish 187-212 -> 165-180 CPU-s (bench/README.md). The head-office
+        # file's closing checkpoint below runs on one thread too (it was in those figures).
         con.execute("set threads = 1")
         branches = _active_branches(con, biz_date)
         scoped = [t for t in tables if t.scoped]

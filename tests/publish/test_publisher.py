@@ -284,7 +284,9 @@ def test_publish_memory_limit_is_validated(monkeypatch: pytest.MonkeyPatch) -> N
         memory_limit()
 
 
-def test_publish_workers_default_to_one_per_usable_core_plus_one(monkeypatch):
+def test_publish_workers_default_to_one_per_usable_core_plus_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("CRM_PUBLISH_WORKERS", raising=False)
     assert publisher_mod.publish_workers() == publisher_mod._usable_cores() + 1 >= 2
     monkeypatch.setenv("CRM_PUBLISH_WORKERS", "2")
