@@ -15,11 +15,13 @@ For every size (persons; enterprises = persons / 10) into DATA_ROOT/p<persons>:
   process (``--day-worker``): raw gates, the dbt stages ``staging`` (seeds + models/staging),
   ``identity`` (models/intermediate/identity), ``conformed`` (models/intermediate/{org,finance,
   consent} + models/marts/core) and ``marts`` (models/marts/{finance,branch}, models/serving,
-  models/semantic), each a ``dbt build --select ... --indirect-selection cautious
-  --exclude-resource-type unit_test`` subprocess, as Dagster runs dbt, with its own target and
-  log paths, the date in env ``CRM_BIZ_DATE`` as the orchestrator passes it (not ``--vars``,
-  which would make dbt re-parse every day; the first stage parses partially from the previous
-  date's target and pays for it), then the warehouse gates and publish in the worker itself.
+  models/semantic), in one ``dbt build --select ... --indirect-selection cautious
+  --exclude-resource-type unit_test`` subprocess, as Dagster's warehouse asset runs dbt, its wall
+  and CPU split by stage from its run_results.json (:func:`split_by_stage`), the date in env
+  ``CRM_BIZ_DATE`` as the orchestrator passes it (not ``--vars``, which would make dbt re-parse
+  every day; it parses partially from the previous date's target and pays for it), then the
+  warehouse gates and publish in the worker itself. A backfill's date runs the stages one after
+  the other, each a full refresh of its own.
 
 Simulate, extract and the dbt stages are child processes: wall, CPU seconds (user + system)
 and peak RSS (``ru_maxrss`` from ``os.wait4``) are read when they end. The gates and publish run
@@ -372,6 +374,7 @@ def bench_size(
     data_root: Path,
     reuse: bool = False,
     backfill: bool = False,
+    keep_before_last: bool = False,
 ) -> SizeResult:
     data_dir = data_root / f"p{persons}"
     env = env_for(data_dir)
@@ -438,6 +441,8 @@ def bench_size(
             (dates[-1], False, True),
         ]
     for day, full, counted in runs:
+        if keep_before_last and day == dates[-1]:
+            keep_state(data_dir, day)
         cmd = [sys.executable, str(Path(__file__).resolve()), "--day-worker", day.isoformat()]
         cmd += [str(work), *raw_suites]
         label = f"{'backfill to' if full else 'daily run'} {day}"
@@ -470,6 +475,24 @@ def bench_size(
             daily[day] = spent + max(child.wall - sum(s["wall"] for s in steps.values()), 0.0)
     day1 = sum(b["seconds"] for b in batches if b["date"] == dates[0].isoformat())
     return SizeResult(persons, figs, daily, daily_cpu, duck, day1, data_dir, backfill)
+
+
+def keep_state(data_dir: Path, day: dt.date) -> Path:
+    """Copy what a night's run reads and writes (everything but the bank's landing, truth and
+    the lake, which the run only reads) as it is before ``day``'s run, beside the data directory,
+    so that night can be replayed step by step on the same state (not timed)."""
+    kept = data_dir.with_name(f"{data_dir.name}.before-{day:%Y%m%d}")
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir()
+    t0 = time.perf_counter()
+    for path in data_dir.iterdir():
+        if path.name not in ("landing", "truth", "lake", GENERATED):
+            if path.is_dir():
+                shutil.copytree(path, kept / path.name, symlinks=True)
+            else:
+                shutil.copy2(path, kept / path.name, follow_symlinks=False)
+    print(f"  kept the state before {day} in {kept} ({time.perf_counter() - t0:.1f} s)", flush=True)
+    return kept
 
 
 def tail(text: str, n: int) -> str:
@@ -611,21 +634,16 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
     os.environ["CRM_BIZ_DATE"] = day.isoformat()
     env = dict(os.environ)
 
-    last_stage = list(DBT_STAGES)[-1]
-
     def dbt_stage(stage: str):  # noqa: ANN202
-        flags = ["--indirect-selection", "cautious", "--quiet"]
-        if stage != last_stage:
-            # Dagster's one dbt build writes manifest.json and run_results.json once (about
-            # 2.7 s, whatever the bank's size); split into stages here, only the last writes them
-            flags.append("--no-write-json")
-        runs = [DbtInvocation(("build", "--select", *selection(stage)), day)]
-        if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T
-            if stage == "marts":  # the facts a few dates at a time, the rest at once
-                first = landing_dates(config.landing_dir())[0]
-                runs = backfill_invocations(first, day, tuple(selection(stage)))
-            else:  # as the orchestrator's rebuild: one model at a time
-                runs = [DbtInvocation((*runs[0].args, *FULL_REFRESH_ARGS), day)]
+        """A backfill's stage: the full refresh, the marts' facts a few dates at a time."""
+        flags = ["--indirect-selection", "cautious", "--quiet", "--no-write-json"]
+        if stage == "marts":  # the facts a few dates at a time, the rest at once
+            first = landing_dates(config.landing_dir())[0]
+            runs = backfill_invocations(first, day, tuple(selection(stage)))
+        else:  # as the orchestrator's rebuild: one model at a time
+            runs = [
+                DbtInvocation(("build", "--select", *selection(stage), *FULL_REFRESH_ARGS), day)
+            ]
         cpu, rss, errors = 0.0, 0.0, []
         for run in runs:
             child = measure_child(dbt_cmd([*run.args, *flags], work), {**env, **run.env()})
@@ -633,6 +651,33 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
             if not child.ok:
                 errors.append(tail(child.out, 1500))
         return 0, not errors, "\n".join(errors) or None, (cpu, rss)
+
+    def nightly_dbt() -> None:
+        """The night's one ``dbt build`` of every stage, as Dagster's warehouse asset runs it
+        (orchestration/dbt/assets.py), its figures split by stage (:func:`split_by_stage`)."""
+        select = [sel for stage in DBT_STAGES for sel in selection(stage)]
+        args = ["build", "--select", *select, "--indirect-selection", "cautious", "--quiet"]
+        started = time.time()
+        child = measure_child(dbt_cmd(args, work), env)
+        order = list(DBT_STAGES)
+        try:
+            shares, failed = split_by_stage(work / "target", started, started + child.wall)
+        except (OSError, ValueError, KeyError):  # no artifacts: dbt stopped before any node
+            shares, failed = {**dict.fromkeys(order, 0.0), order[0]: child.wall}, [order[0]]
+        if not child.ok and not failed:  # dbt failed outside any node
+            failed = [order[0]]
+        for stage, wall in shares.items():
+            error = None
+            if not child.ok and stage in failed:
+                error = tail(child.out, 1500) if stage == failed[0] else "dbt build: see above"
+            steps[stage] = {
+                "wall": wall,
+                "cpu": child.cpu * wall / child.wall,
+                "rss_mib": child.rss_mib,
+                "rows": 0,
+                "ok": error is None,
+                "error": error,
+            }
 
     def warehouse_gates():  # noqa: ANN202
         from orchestration.quality.warehouse_checks import existing_warehouse_suites
@@ -647,11 +692,83 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
         return sum(r.tables.values()) + r.branch_rows, True, None
 
     measure("gates (raw)", lambda: gates(raw_suites))
-    for stage in DBT_STAGES:
-        measure(stage, lambda stage=stage: dbt_stage(stage))
+    if os.environ.get(FULL_REFRESH) == "1":  # a backfill: every date up to T, stage by stage
+        for stage in DBT_STAGES:
+            measure(stage, lambda stage=stage: dbt_stage(stage))
+    else:
+        nightly_dbt()
     measure("gates (warehouse)", warehouse_gates)
     measure("publish", publish_step)
     print(MARK + json.dumps(steps), flush=True)
+
+
+def stage_of_nodes(manifest: dict) -> dict[str, str]:
+    """The bench stage (:data:`DBT_STAGES`) of every model and seed, and of every data test:
+    the latest stage among the models it tests."""
+    paths = [
+        (sel.removeprefix("path:"), stage)
+        for stage, sels in DBT_STAGES.items()
+        for sel in sels
+        if sel.startswith("path:")
+    ]
+    order = list(DBT_STAGES)
+    stages: dict[str, str] = {}
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] == "seed":
+            stages[uid] = order[0]
+        path = node.get("original_file_path", "")
+        for prefix, stage in paths:
+            if path == prefix or path.startswith(prefix + "/"):
+                stages[uid] = stage
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] == "test":
+            parents = [stages[p] for p in node["depends_on"]["nodes"] if p in stages]
+            if parents:
+                stages[uid] = max(parents, key=order.index)
+    return stages
+
+
+def split_by_stage(
+    target: Path, started: float, ended: float
+) -> tuple[dict[str, float], list[str]]:
+    """Split one ``dbt build``'s wall time (epoch seconds ``started``..``ended``) by stage,
+    from its run_results.json and manifest.json in ``target``: each instant goes to the nodes
+    running then, in equal parts (two threads); the start-up and parse before the first node to
+    the first stage; a gap between nodes, and the artifacts written after the last, to the
+    stage of the node that ended last before it. Returns the seconds per stage (summing to
+    ``ended - started``) and the stages with a failed node, in stage order."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    stages = stage_of_nodes(json.loads((target / "manifest.json").read_text()))
+    order = list(DBT_STAGES)
+    spans, failed = [], set()
+    for r in results:
+        stage = stages.get(r["unique_id"], order[-1])
+        if r["status"] in ("error", "fail", "runtime error"):
+            failed.add(stage)
+        times = [
+            dt.datetime.fromisoformat(t[k])
+            for t in r["timing"]
+            for k in ("started_at", "completed_at")
+            if t.get(k)
+        ]
+        if times:
+            spans.append((min(times).timestamp(), max(times).timestamp(), stage))
+    shares = dict.fromkeys(order, 0.0)
+    edges = sorted({started, ended, *(t for s, e, _ in spans for t in (s, e))})
+    last = order[0]
+    for a, b in zip(edges, edges[1:], strict=False):
+        if b <= started or a >= ended:
+            continue
+        a, b = max(a, started), min(b, ended)
+        running = [st for s, e, st in spans if s <= a and e >= b]
+        if running:
+            for st in running:
+                shares[st] += (b - a) / len(running)
+        else:
+            done = [(e, st) for s, e, st in spans if e <= a]
+            last = max(done)[1] if done else order[0]
+            shares[last] += b - a
+    return shares, [st for st in order if st in failed]
 
 
 def fit_exponent(sizes: list[int], seconds: list[float]) -> float | None:
@@ -919,6 +1036,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep a bank generated earlier in DATA_ROOT/p<persons> with the same parameters",
     )
+    parser.add_argument(
+        "--keep-before-last",
+        action="store_true",
+        help="copy the warehouse, serving and other state as it is before the last date to "
+        "DATA_ROOT/p<persons>.before-<date> (not timed), to replay that night's steps on it",
+    )
     parser.add_argument("--day-worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.day_worker:
@@ -939,7 +1062,15 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(args.persons)
 
     def one_size(persons: int) -> SizeResult:
-        return bench_size(persons, args.days, args.seed, data_root, args.reuse_bank, args.backfill)
+        return bench_size(
+            persons,
+            args.days,
+            args.seed,
+            data_root,
+            args.reuse_bank,
+            args.backfill,
+            args.keep_before_last,
+        )
 
     if args.small:
         # The small mode checks that every stage runs and prints its figures (make test runs
