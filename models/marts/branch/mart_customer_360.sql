@@ -116,10 +116,13 @@ tiers as (
 
 golden_versions as (
     {#- every version not closed before the snapshot date: the one in force on it first, else
-        the earliest later one -#}
+        the earliest later one. Ranked on the keys alone, then joined to the chosen version's
+        attributes (unique by customer_key, valid_from): ranking the whole rows sorted every
+        attribute too. -#}
     select
         snapshot_dates.biz_date,
-        history.*,
+        history.customer_key,
+        history.valid_from,
         row_number() over (
             partition by snapshot_dates.biz_date, history.customer_key
             order by
@@ -132,8 +135,15 @@ golden_versions as (
 ),
 
 golden as (
-    select * from golden_versions
-    where version_rank = 1
+    select
+        golden_versions.biz_date,
+        history.*
+    from golden_versions
+    inner join {{ ref('dim_customer_history') }} as history
+        on
+            golden_versions.customer_key = history.customer_key
+            and golden_versions.valid_from = history.valid_from
+    where golden_versions.version_rank = 1
 ),
 
 final as (
