@@ -657,6 +657,8 @@ def day_worker(day: dt.date, work: Path, raw_suites: list[str]) -> None:
         (orchestration/dbt/assets.py), its figures split by stage (:func:`split_by_stage`)."""
         select = [sel for stage in DBT_STAGES for sel in selection(stage)]
         args = ["build", "--select", *select, "--indirect-selection", "cautious", "--quiet"]
+        # a failed build may write no artifacts: never split the previous night's instead
+        (work / "target" / "run_results.json").unlink(missing_ok=True)
         started = time.time()
         child = measure_child(dbt_cmd(args, work), env)
         order = list(DBT_STAGES)
@@ -755,7 +757,6 @@ def split_by_stage(
             spans.append((min(times).timestamp(), max(times).timestamp(), stage))
     shares = dict.fromkeys(order, 0.0)
     edges = sorted({started, ended, *(t for s, e, _ in spans for t in (s, e))})
-    last = order[0]
     for a, b in zip(edges, edges[1:], strict=False):
         if b <= started or a >= ended:
             continue
@@ -764,10 +765,9 @@ def split_by_stage(
         if running:
             for st in running:
                 shares[st] += (b - a) / len(running)
-        else:
+        else:  # start-up, a gap, the artifacts: the stage of the node that ended last
             done = [(e, st) for s, e, st in spans if e <= a]
-            last = max(done)[1] if done else order[0]
-            shares[last] += b - a
+            shares[max(done)[1] if done else order[0]] += b - a
     return shares, [st for st in order if st in failed]
 
 
