@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _pipeline():
-    spec = importlib.util.spec_from_file_location(
-        "bench_pipeline_t", ROOT / "bench" / "pipeline.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from tests.bench import load_script
 
 BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
 
@@ -26,7 +14,7 @@ BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s
 def test_a_descendant_jvm_is_sampled_and_other_children_are_not(tmp_path: Path) -> None:
     """A grandchild named ``java`` (as Spark's JVM under dbt-spark) is counted in ``jvm``; a
     grandchild by another name only through ``wait4``'s own figures."""
-    bench = _pipeline()
+    bench = load_script("pipeline")
     java = tmp_path / "java"
     java.symlink_to(sys.executable)  # the kernel names a process after the file it executes
     script = f"{java} -c '{BURN.format(s=1.0)}' && {sys.executable} -c '{BURN.format(s=0.5)}'"
@@ -42,7 +30,7 @@ def test_a_descendant_jvm_is_sampled_and_other_children_are_not(tmp_path: Path) 
 
 
 def test_a_child_past_its_timeout_is_killed_and_still_measured() -> None:
-    bench = _pipeline()
+    bench = load_script("pipeline")
     proc = subprocess.Popen([sys.executable, "-c", BURN.format(s=30)])
     cpu, _ = bench.wait_child(proc, timeout=1.0)
     assert proc.returncode != 0

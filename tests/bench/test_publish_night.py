@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
 from orchestration.publish import incremental, layout, publish, publisher
+from tests.bench import load_script
 from tests.publish import fake_warehouse as fw
 from tests.publish.conftest import TEST_KEY
 
-ROOT = Path(__file__).resolve().parents[2]
 HISTORY = {"mart_customer_daily": "biz_date", "mart_branch_kpi_daily": "biz_date"}
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location(
-        "bench_publish_night_t", ROOT / "bench" / "publish_night.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_each_run_rewrites_the_newest_date_of_every_history_table(
@@ -41,7 +31,7 @@ def test_each_run_rewrites_the_newest_date_of_every_history_table(
     monkeypatch.setattr(incremental, "copy_writable", incremental.copy_writable)
     monkeypatch.setattr(sys, "argv", ["publish_night.py", day.isoformat(), "--runs", "2"])
 
-    _load_script().main()
+    load_script("publish_night").main()
 
     out = capsys.readouterr().out
     serving = data / "serving"

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
+import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench import load_script
+
 T0 = 1_700_000_000.0  # epoch seconds: the build's start
 
 
-def _pipeline():
-    spec = importlib.util.spec_from_file_location(
-        "bench_pipeline_split", ROOT / "bench" / "pipeline.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _at(seconds: float) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(T0 + seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -47,7 +35,7 @@ def _write_build(target: Path, nodes: list[tuple[str, str, str, float, float, st
 
 
 def test_each_instant_goes_to_the_nodes_running_then(tmp_path: Path) -> None:
-    bench = _pipeline()
+    bench = load_script("pipeline")
     _write_build(
         tmp_path,
         [
@@ -70,7 +58,7 @@ def test_each_instant_goes_to_the_nodes_running_then(tmp_path: Path) -> None:
 
 
 def test_a_data_test_belongs_to_the_latest_stage_it_tests() -> None:
-    bench = _pipeline()
+    bench = load_script("pipeline")
     manifest = {
         "nodes": {
             "seed.p.s": {"resource_type": "seed", "original_file_path": "seeds/s.csv"},
