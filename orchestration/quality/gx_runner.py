@@ -414,7 +414,8 @@ def _validate(suite: SuiteFile, batch: LoadedBatch, biz_date: dt.date) -> tuple[
         result_format=RESULT_FORMAT,
     )
     try:
-        result = validator.validate_expectation_suite(gx_suite, batch.parameters)
+        with _configurations_built_once():
+            result = validator.validate_expectation_suite(gx_suite, batch.parameters)
     finally:
         if _is_spark(batch.frame):
             batch.frame.unpersist()  # GX persisted it for its metrics; this batch is done
@@ -433,6 +434,47 @@ def _validate(suite: SuiteFile, batch: LoadedBatch, biz_date: dt.date) -> tuple[
     if pii:
         mask_pii(result, pii)
     return result, ctx, result_id
+
+
+@contextlib.contextmanager
+def _configurations_built_once() -> Iterator[None]:
+    """Within one validation, build each expectation's ``configuration`` once, not per read.
+
+    GX's ``Expectation.configuration`` is a property that serialises the whole (pydantic)
+    expectation into a new ``ExpectationConfiguration`` on every access, and the validator reads
+    it once per domain, success and runtime kwarg of each expectation: about 64 builds per
+    expectation, a third of a suite's time whatever the batch's size (bench/README.md). An
+    expectation is not changed while it is validated (GX makes a fresh one from its
+    configuration for each phase), so the first build is returned to every later read of that
+    object. The cache holds the object itself, so its ``id`` cannot be reused by another one
+    while the cache lives; it is dropped, and GX's own property restored, when the validation
+    ends. Validations of one process run one at a time (:func:`_release_batches`).
+    """
+    from great_expectations.expectations.expectation import Expectation
+
+    if _MEMO_ACTIVE:
+        yield  # already inside a validation of this process: its cache is in place
+        return
+    built = Expectation.__dict__["configuration"]
+    cache: dict[int, tuple[Any, Any]] = {}
+
+    def configuration(self: Any) -> Any:
+        hit = cache.get(id(self))
+        if hit is None:
+            hit = cache[id(self)] = (self, built.fget(self))
+        return hit[1]
+
+    Expectation.configuration = property(configuration)
+    _MEMO_ACTIVE.append(True)
+    try:
+        yield
+    finally:
+        _MEMO_ACTIVE.clear()
+        Expectation.configuration = built
+        cache.clear()
+
+
+_MEMO_ACTIVE: list[bool] = []  # non-empty while a validation's memo is in place
 
 
 def _release_batches(ctx: Any) -> None:

@@ -137,3 +137,48 @@ def test_card_numbers_are_masked_in_results_docs_and_outcome(lake: Path, data_di
     assert any("validations" in p.parts for p in written)
     leaks = [p for p in written if card in p.read_text(encoding="utf-8", errors="replace")]
     assert leaks == []
+
+
+def test_configurations_built_once_give_gx_own_results(
+    lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memo of each expectation's configuration changes GX's speed, not its verdicts: a
+    batch failing several ways gives the same results with it and with GX's own property,
+    which is back in place after every validation."""
+    import contextlib
+
+    from great_expectations.expectations.expectation import Expectation
+
+    builds = []
+    gx_property = Expectation.__dict__["configuration"]
+
+    def counted(self):  # noqa: ANN001, ANN202 - GX's property, counting its builds
+        builds.append(1)
+        return gx_property.fget(self)
+
+    monkeypatch.setattr(Expectation, "configuration", property(counted))
+    own = Expectation.__dict__["configuration"]
+    cols = qf.raw_rows("card_account", 12)
+    cols["card_no"][4] = "62258812345678901"  # wrong length
+    cols["holder_id"][2] = None  # a null key
+    qf.write_raw(lake, "card_account", BIZ_DATE, columns=cols)
+
+    def results() -> tuple[dict, list]:
+        outcome = run_suite("raw_card_account", BIZ_DATE, build_docs=False)
+        assert Expectation.__dict__["configuration"] is own
+        assert outcome.error is None, outcome.error
+        written = json.loads(outcome.result_path.read_text())["validation_result"]["results"]
+        summary = {k: getattr(outcome, k) for k in ("success", "evaluated", "failed", "error")}
+        summary["errors"] = [f.summary() for f in outcome.errors]
+        summary["warnings"] = [f.summary() for f in outcome.warnings]
+        summary["builds"] = len(builds)
+        builds.clear()
+        return summary, written
+
+    memo = results()
+    monkeypatch.setattr(gx_runner, "_configurations_built_once", contextlib.nullcontext)
+    gx = results()
+    assert memo[0]["failed"] >= 2 and memo[0]["errors"]
+    # GX builds a configuration dozens of times per expectation; the memo once per object
+    assert memo[0].pop("builds") * 5 < gx[0].pop("builds")
+    assert memo == gx
