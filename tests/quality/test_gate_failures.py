@@ -182,3 +182,41 @@ def test_configurations_built_once_give_gx_own_results(
     # GX builds a configuration dozens of times per expectation; the memo once per object
     assert memo[0].pop("builds") * 5 < gx[0].pop("builds")
     assert memo == gx
+
+
+def test_batches_read_ahead_give_the_same_outcomes(
+    lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the next suite's batch while one validates changes when batches are read, not
+    the outcomes: in order, a missing suite and a missing partition fail alone, as in turn."""
+    import threading
+
+    qf.write_raw(lake, "core_customer", BIZ_DATE)
+    cols = qf.raw_rows("card_account", 12)
+    cols["card_no"][4] = "62258812345678901"
+    qf.write_raw(lake, "card_account", BIZ_DATE, columns=cols)
+    names = ["raw_core_customer", "raw_core_nothing", "raw_loan_balance", "raw_card_account"]
+    readers: list[str] = []
+    load = gx_runner.load_batch
+
+    def spied(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a pass-through spy
+        readers.append(threading.current_thread().name)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(gx_runner, "load_batch", spied)
+
+    def outcomes(prefetch: str) -> list[tuple]:
+        monkeypatch.setenv("CRM_QUALITY_PREFETCH", prefetch)
+        readers.clear()
+        runs = gx_runner.run_suites(names, BIZ_DATE, build_docs=False)
+        return [(o.suite, o.success, o.evaluated, o.failed, o.error) for o in runs]
+
+    ahead = outcomes("1")
+    assert readers and all(r.startswith("gx-load") for r in readers)
+    in_turn = outcomes("0")
+    assert readers and all(r == threading.current_thread().name for r in readers)
+    assert ahead == in_turn
+    assert [o[0] for o in ahead] == names
+    assert [o[1] for o in ahead] == [True, False, False, False]
+    assert "raw_core_nothing" in (ahead[1][4] or "") and "no Parquet file" in (ahead[2][4] or "")
+    assert ahead[3][4] is None and ahead[3][3] >= 1  # validated, and the card number failed
