@@ -496,7 +496,8 @@ def _configurations_built_once() -> Iterator[None]:
     GX's ``Expectation.configuration`` is a property that serialises the whole (pydantic)
     expectation into a new ``ExpectationConfiguration`` on every access, and the validator reads
     it once per domain, success and runtime kwarg of each expectation: about 64 builds per
-    expectation, a third of a suite's time whatever the batch's size (bench/README.md). An
+    expectation, a fixed cost per expectation and a third of a small batch's suite (about a
+    second of the 20 s raw suites take at 1,000,000 persons; bench/README.md). An
     expectation is not changed while it is validated (GX makes a fresh one from its
     configuration for each phase), so the first build is returned to every later read of that
     object. The cache holds the object itself, so its ``id`` cannot be reused by another one
