@@ -206,13 +206,14 @@ def _run_in_order(names: Sequence[str], biz_date: dt.date, suites_dir: Path | No
     in order on the calling thread when the warehouse is Spark (its frames are lazy: there is
     nothing to overlap) or with ``CRM_QUALITY_PREFETCH=0``.
     """
-    if not _prefetch_enabled() or len(names) < 2:
-        return [_run_one(name, biz_date, suites_dir) for name in names]
-    from concurrent.futures import ThreadPoolExecutor
 
     def load(name: str) -> tuple[SuiteFile, LoadedBatch]:
         suite = load_suite(name, suites_dir)
         return suite, load_batch(suite.body["meta"], biz_date, suite.value_columns())
+
+    if not _prefetch_enabled() or len(names) < 2:
+        return [_run_one(name, biz_date, lambda n=name: load(n)) for name in names]
+    from concurrent.futures import ThreadPoolExecutor
 
     runs: list[_Run] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-load") as pool:
@@ -221,7 +222,7 @@ def _run_in_order(names: Sequence[str], biz_date: dt.date, suites_dir: Path | No
             current = upcoming
             if i + 1 < len(names):
                 upcoming = pool.submit(load, names[i + 1])
-            runs.append(_run_one(name, biz_date, suites_dir, current.result))
+            runs.append(_run_one(name, biz_date, current.result))
             del current  # its batch goes with the validation, not at the end of the loop
     return runs
 
@@ -238,26 +239,19 @@ def _prefetch_enabled() -> bool:
 
 
 def _run_one(
-    name: str,
-    biz_date: dt.date,
-    suites_dir: Path | None,
-    loaded: Callable[[], tuple[SuiteFile, LoadedBatch]] | None = None,
+    name: str, biz_date: dt.date, loaded: Callable[[], tuple[SuiteFile, LoadedBatch]]
 ) -> _Run:
     """Validate one suite; never raises: a suite that cannot run gives an ERROR outcome.
 
-    ``loaded``: returns the suite and its batch, read ahead (:func:`_run_in_order`); its
-    errors are raised here, as a load in place would raise them. The outcome's seconds are
-    then the wait for the batch plus the validation.
+    ``loaded`` returns the suite and its batch: read in place, or read ahead
+    (:func:`_run_in_order`), whose errors are raised here as a read in place would raise them.
+    The outcome's seconds are the wait for the batch plus the validation.
     """
     started = time.perf_counter()
     run = _Run(SuiteOutcome(suite=name, biz_date=biz_date, success=False))
     outcome = run.outcome
     try:
-        if loaded is not None:
-            suite, batch = loaded()
-        else:
-            suite = load_suite(name, suites_dir)
-            batch = load_batch(suite.body["meta"], biz_date, suite.value_columns())
+        suite, batch = loaded()
         outcome.rows = _row_count(batch.frame)
         outcome.source = batch.source
         outcome.parameters = batch.parameters
