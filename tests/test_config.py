@@ -1,5 +1,8 @@
 """The data directory is the one switch every module obeys."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from crmwh import config
@@ -21,11 +24,11 @@ def test_every_system_has_its_tables() -> None:
 
 
 def _arrow_pool_in_child(env: dict[str, str]) -> str:
-    import os
-    import subprocess
-    import sys
-
-    code = "import orchestration.quality.loaders, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    """The backend of Arrow's default pool in a fresh process that imports a gates module."""
+    code = (
+        "import orchestration.quality.loaders, pyarrow as pa; "
+        "print(pa.default_memory_pool().backend_name)"
+    )
     full = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | env
     out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
